@@ -1,0 +1,1 @@
+"""crosswalk's command line (`crosswalk ...`)."""

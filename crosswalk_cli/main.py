@@ -1,0 +1,58 @@
+"""`crosswalk`: one command line for the sandbox, runs, plans and operations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crosswalk_cli import sandbox_cmd
+
+app = typer.Typer(
+    name="crosswalk",
+    help="Keep a firm's HCM, ERP, PSA and payroll systems in step.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """crosswalk: HCM, ERP, PSA and payroll kept in step."""
+
+
+@app.command()
+def sandbox(
+    size: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="Same seed, same firm.")] = 42,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port for all four vendor APIs.")] = 8700,
+    faults: Annotated[str, typer.Option(help="none | default | heavy")] = "none",
+    dirty: Annotated[float, typer.Option(help="Share of seeded bad records (0-0.5).")] = 0.0,
+    state: Annotated[Path, typer.Option(help="SQLite file holding the firm.")] = Path(
+        "data/sandbox.sqlite"
+    ),
+    fresh: Annotated[bool, typer.Option(help="Regenerate even if the state file has a firm.")] = (
+        False
+    ),
+    rate_limits: Annotated[bool, typer.Option(help="Enforce the vendors' own rate limits.")] = True,
+) -> None:
+    """Serve the four vendor emulators over one synthetic firm."""
+    sandbox_cmd.serve(
+        size=size,
+        seed=seed,
+        host=host,
+        port=port,
+        faults=faults,
+        dirty=dirty,
+        state=state,
+        fresh=fresh,
+        rate_limits=rate_limits,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,162 @@
+"""Injected faults: vendor-style 5xx, throttling, slow answers and lost replies.
+
+A lost reply applies the write and then drops the connection before the answer is complete, the
+case that makes a client unable to tell whether its create happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vendor_sandbox.bamboohr import errors as bamboohr_errors
+from vendor_sandbox.gusto import errors as gusto_errors
+from vendor_sandbox.harvest import errors as harvest_errors
+from vendor_sandbox.netsuite import errors as netsuite_errors
+
+SYSTEMS = ("bamboohr", "netsuite", "harvest", "gusto")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class FaultProfile(BaseModel):
+    """Probabilities per request; `fail_all` makes every request to those systems fail (5xx)."""
+
+    name: str = "custom"
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    throttle_rate: float = Field(default=0.0, ge=0, le=1)
+    slow_rate: float = Field(default=0.0, ge=0, le=1)
+    slow_seconds: float = Field(default=1.5, ge=0, le=30)
+    lost_reply_rate: float = Field(default=0.0, ge=0, le=1)
+    retry_after_seconds: int = Field(default=1, ge=0, le=120)
+    systems: list[str] = Field(default_factory=lambda: list(SYSTEMS))
+    fail_all: list[str] = Field(default_factory=list)
+
+
+PROFILES: dict[str, FaultProfile] = {
+    "none": FaultProfile(name="none"),
+    "default": FaultProfile(
+        name="default", error_rate=0.10, throttle_rate=0.05, slow_rate=0.02, lost_reply_rate=0.02
+    ),
+    "heavy": FaultProfile(
+        name="heavy", error_rate=0.25, throttle_rate=0.10, slow_rate=0.05, lost_reply_rate=0.10
+    ),
+}
+
+_RENDER: dict[str, tuple[Callable[[], Response], Callable[[int], Response]]] = {
+    "bamboohr": (bamboohr_errors.server_error, bamboohr_errors.throttled),
+    "netsuite": (netsuite_errors.server_error, netsuite_errors.throttled),
+    "harvest": (harvest_errors.server_error, harvest_errors.throttled),
+    "gusto": (gusto_errors.server_error, gusto_errors.throttled),
+}
+
+
+def system_of_path(path: str) -> str | None:
+    """Which emulated system a request path belongs to (the Forecast API is the PSA's)."""
+    head = path.lstrip("/").split("/", 1)[0]
+    if head == "forecast":
+        return "harvest"
+    return head if head in SYSTEMS else None
+
+
+@dataclass
+class FaultCounters:
+    """How many faults of each kind were injected, per system (shown by /_sandbox/faults)."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, system: str, kind: str) -> None:
+        per = self.counts.setdefault(system, {})
+        per[kind] = per.get(kind, 0) + 1
+
+
+class FaultInjector:
+    """Holds the active profile and decides, per request, which fault (if any) to inject."""
+
+    def __init__(self, profile: FaultProfile, seed: int = 0) -> None:
+        self.profile = profile
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self.counters = FaultCounters()
+
+    def set_profile(self, profile: FaultProfile) -> None:
+        with self._lock:
+            self.profile = profile
+
+    def decide(self, system: str, method: str) -> str | None:
+        """One of 'error', 'throttle', 'slow', 'lost_reply' or None."""
+        with self._lock:
+            profile = self.profile
+            if system in profile.fail_all:
+                return "error"
+            if system not in profile.systems:
+                return None
+            roll = self._rng.random()
+        if roll < profile.error_rate:
+            return "error"
+        roll -= profile.error_rate
+        if roll < profile.throttle_rate:
+            return "throttle"
+        roll -= profile.throttle_rate
+        if roll < profile.slow_rate:
+            return "slow"
+        roll -= profile.slow_rate
+        if method in WRITE_METHODS and roll < profile.lost_reply_rate:
+            return "lost_reply"
+        return None
+
+
+class LostReply(Exception):
+    """Raised after a write was applied, so the server drops the connection mid-answer."""
+
+
+class FaultMiddleware:
+    """ASGI middleware applying the injector's decisions to vendor requests."""
+
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self.app = app
+        self.injector = injector
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        system = system_of_path(scope["path"])
+        if system is None:
+            await self.app(scope, receive, send)
+            return
+        fault = self.injector.decide(system, scope["method"])
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        self.injector.counters.add(system, fault)
+        server_error, throttled = _RENDER[system]
+        if fault == "error":
+            await server_error()(scope, receive, send)
+        elif fault == "throttle":
+            await throttled(self.injector.profile.retry_after_seconds)(scope, receive, send)
+        elif fault == "slow":
+            await asyncio.sleep(self.injector.profile.slow_seconds)
+            await self.app(scope, receive, send)
+        else:
+            await self._lose_reply(scope, receive, send)
+
+    async def _lose_reply(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Let the write happen, start the answer, then fail: uvicorn closes the connection because
+        # the response started but never finished, so the client sees no complete reply.
+        started: list[Message] = []
+
+        async def swallow(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.append(message)
+
+        await self.app(scope, receive, swallow)
+        if started:
+            await send(started[0])
+        raise LostReply(f"lost reply injected for {scope['method']} {scope['path']}")

@@ -1,0 +1,757 @@
+"""A business day of the firm: what `POST /_sandbox/advance` makes happen, day by day.
+
+Business events land in the system that owns them first (a hire in HCM, a new project in ERP, a
+booking in PSA, a pay run in payroll); the other systems learn of them only through crosswalk.
+On top, the day injects drift that no business event explains (a PSA user reactivated behind
+HR's back, a mis-posted journal line...), each recorded in `sandbox_injection`. The amounts scale
+with the firm, and every kind happens at least once a day so `advance?days=1` shows them all.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import orjson
+
+from vendor_sandbox.bamboohr.backend import employee_changed
+from vendor_sandbox.catalog import DEPARTMENTS, UNMAPPED_DEPARTMENTS
+from vendor_sandbox.clock import BusinessClock, iso_offset, iso_z
+from vendor_sandbox.firm import payroll, records
+from vendor_sandbox.firm.delivery import APPROVED_REASON, TIME_ENTRY_INSERT
+from vendor_sandbox.firm.people import PeopleFactory
+from vendor_sandbox.firm.spec import SIZES, seeded_uuid
+from vendor_sandbox.gusto.backend import record_event
+from vendor_sandbox.store import Store
+
+
+@dataclass
+class DayReport:
+    """What one simulated day did, by kind of activity and of injected drift."""
+
+    day: str
+    activity: Counter[str] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
+
+
+class Simulator:
+    """Plays business days against the store, deterministically for a seed and a day."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.seed = int(store.get_meta("seed") or 0)
+        self.size = store.get_meta("size") or "small"
+        self.spec = SIZES[self.size]
+        self.scale = max(1, round(self.spec.workers / 400))
+
+    def play_day(self, conn: sqlite3.Connection, day: date) -> DayReport:
+        rng = random.Random(f"{self.seed}:{day.isoformat()}")
+        report = DayReport(day=day.isoformat())
+        self.approve_time(conn, day, report)
+        if day.weekday() < 5:
+            self.log_time(conn, rng, day, report)
+        for _ in range(self.scale):
+            self.hire(conn, rng, day, report)
+            self.terminate(conn, rng, day, report)
+            self.transfer(conn, rng, day, report)
+            self.approve_leave_over_booking(conn, rng, day, report)
+            self.open_project(conn, rng, day, report)
+            self.close_project(conn, rng, day, report)
+            self.book(conn, rng, day, report)
+        self.run_payrolls(conn, rng, day, report)
+        for _ in range(self.scale):
+            self.inject(conn, rng, day, report)
+        return report
+
+    # Business events -------------------------------------------------------------------------
+
+    def approve_time(self, conn: sqlite3.Connection, day: date, report: DayReport) -> None:
+        """Managers approve every open entry logged before today (at 10:00)."""
+        cursor = conn.execute(
+            "update harvest_time_entries set is_closed = 1, is_locked = 1, locked_reason = ?, "
+            "updated_at = ? where is_closed = 0 and spent_date < ? and hours > 0 "
+            "and id < 1900000000",
+            (APPROVED_REASON, iso_z(BusinessClock.at(day, 10)), day.isoformat()),
+        )
+        report.activity["time_entries_approved"] += cursor.rowcount
+
+    def log_time(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """Active PSA users log about eight hours across the open projects they are on."""
+        rows = conn.execute(
+            "select u.id as user_id, u.cost_rate, u.default_hourly_rate, a.id as ua_id, "
+            "p.id as project_id, p.client_id from harvest_users u "
+            "join harvest_user_assignments a on a.user_id = u.id and a.is_active = 1 "
+            "join harvest_projects p on p.id = a.project_id and p.is_active = 1 "
+            "where u.is_active = 1 order by u.id, a.id"
+        ).fetchall()
+        tasks: dict[int, list[tuple[int, int, int]]] = {}
+        for ta in conn.execute(
+            "select project_id, id, task_id, billable from harvest_task_assignments "
+            "where is_active = 1 order by id"
+        ):
+            tasks.setdefault(ta[0], []).append((ta[1], ta[2], ta[3]))
+        on_leave = {
+            r[0]
+            for r in conn.execute(
+                "select u.id from harvest_users u join bamboohr_employees e "
+                "on lower(trim(e.workEmail)) = lower(trim(u.email)) "
+                "join bamboohr_time_off_requests t on t.employeeId = e.id "
+                "where t.status = 'approved' and t.start <= ? and t.\"end\" >= ?",
+                (day.isoformat(), day.isoformat()),
+            )
+        }
+        by_user: dict[int, list[sqlite3.Row]] = {}
+        for row in rows:
+            if row["user_id"] not in on_leave and tasks.get(row["project_id"]):
+                by_user.setdefault(row["user_id"], []).append(row)
+        next_id = conn.execute(
+            "select coalesce(max(id), 1000000000) + 1 from harvest_time_entries "
+            "where id < 1900000000"
+        ).fetchone()[0]
+        stamp = iso_z(BusinessClock.at(day, 17.5))
+        batch = []
+        for user_id, assignments in by_user.items():
+            total = rng.choice((7.5, 8.0, 8.0, 8.5))
+            picks = rng.sample(assignments, k=min(len(assignments), rng.choice((1, 2))))
+            share = round(total / len(picks) * 4) / 4
+            for a in picks:
+                ta_id, task_id, billable = rng.choice(tasks[a["project_id"]])
+                batch.append(
+                    (
+                        next_id,
+                        day.isoformat(),
+                        user_id,
+                        a["ua_id"],
+                        a["client_id"],
+                        a["project_id"],
+                        task_id,
+                        ta_id,
+                        None,
+                        share,
+                        share,
+                        None,
+                        0,
+                        None,
+                        0,
+                        0,
+                        billable,
+                        1,
+                        a["default_hourly_rate"] if billable else None,
+                        a["cost_rate"],
+                        stamp,
+                        stamp,
+                    )
+                )
+                next_id += 1
+        conn.executemany(TIME_ENTRY_INSERT, batch)
+        report.activity["time_entries_logged"] += len(batch)
+
+    def hire(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """A new billable worker in HCM only; PSA, ERP and payroll learn of it via crosswalk."""
+        index = int(self.store.get_meta("next_person_index") or "0")
+        self.store.set_meta(conn, "next_person_index", str(index + 1))
+        factory = PeopleFactory(rng, self.seed + index, self.spec, day)
+        factory._next_index = index
+        taken = {r[0] for r in conn.execute("select lower(workEmail) from bamboohr_employees")}
+        factory._emails = taken
+        person = factory.new_person(hire_date=day, billable=True)
+        managers = [
+            r[0]
+            for r in conn.execute(
+                "select id from bamboohr_employees where status = 'Active' and department = ? "
+                "and customLaborCategory in ('LC-MGR', 'LC-DIR') order by id",
+                (person.department,),
+            )
+        ]
+        person.supervisor_hcm_id = rng.choice(managers) if managers else 100
+        stamp = iso_offset(BusinessClock.at(day, 9))
+        records.hcm_employee(conn, person, stamp, stamp)
+        employee_changed(
+            conn,
+            employee_id=person.hcm_id,
+            action="Created",
+            changed_fields=["status", "department", "workEmail"],
+            now=iso_offset(BusinessClock.at(day, 9)),
+        )
+        report.activity["hires"] += 1
+
+    def terminate(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """A leaver in HCM, preferably one with bookings beyond today (they must be released)."""
+        candidates = conn.execute(
+            "select distinct e.id from bamboohr_employees e join harvest_users u "
+            "on lower(trim(u.email)) = lower(trim(e.workEmail)) "
+            "join forecast_assignments b on b.person_id = u.id and b.end_date > ? "
+            "where e.status = 'Active' and e.id > 100 and e.deletedAt is null order by e.id",
+            (day.isoformat(),),
+        ).fetchall()
+        if not candidates:
+            return
+        hcm_id = rng.choice(candidates)[0]
+        self._terminate(conn, hcm_id, day, day)
+        report.activity["terminations"] += 1
+
+    def _terminate(
+        self, conn: sqlite3.Connection, hcm_id: int, effective: date, today: date
+    ) -> None:
+        stamp = iso_offset(BusinessClock.at(today, 11))
+        conn.execute(
+            "update bamboohr_employees set status = 'Inactive', terminationDate = ?, "
+            "employmentHistoryStatus = 'Terminated', lastChanged = ? where id = ?",
+            (effective.isoformat(), stamp, hcm_id),
+        )
+        records.hcm_termination_row(conn, hcm_id, effective, stamp)
+        employee_changed(
+            conn,
+            employee_id=hcm_id,
+            action="Updated",
+            changed_fields=["status", "terminationDate", "employmentHistoryStatus"],
+            now=stamp,
+        )
+
+    def transfer(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """A worker moves department in HCM (a new cost center ERP does not know yet)."""
+        row = self._random_active(
+            conn,
+            rng,
+            "customBillable = 'Yes' and department in (select value from json_each(?))",
+            (_billable_department_names(),),
+        )
+        if row is None:
+            return
+        others = [d.name for d in DEPARTMENTS if d.billable and d.name != row["department"]]
+        self._move(conn, row["id"], rng.choice(others), day)
+        report.activity["transfers"] += 1
+
+    def _move(self, conn: sqlite3.Connection, hcm_id: int, department: str, day: date) -> None:
+        stamp = iso_offset(BusinessClock.at(day, 12))
+        conn.execute(
+            "update bamboohr_employees set department = ?, customCostCenter = ?, lastChanged = ? "
+            "where id = ?",
+            (department, records.cost_center(department), stamp, hcm_id),
+        )
+        current = conn.execute(
+            "select location, division, jobTitle, reportsTo from bamboohr_job_info "
+            "where employeeId = ? order by date desc, id desc limit 1",
+            (hcm_id,),
+        ).fetchone()
+        conn.execute(
+            "insert into bamboohr_job_info (employeeId, date, location, department, division, "
+            "jobTitle, reportsTo, lastChanged) values (?,?,?,?,?,?,?,?)",
+            (
+                hcm_id,
+                day.isoformat(),
+                current["location"] if current else None,
+                department,
+                current["division"] if current else None,
+                current["jobTitle"] if current else None,
+                current["reportsTo"] if current else None,
+                stamp,
+            ),
+        )
+        employee_changed(
+            conn, employee_id=hcm_id, action="Updated", changed_fields=["department"], now=stamp
+        )
+
+    def approve_leave_over_booking(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """HR approves leave that overlaps a booking the PM has not moved yet."""
+        rows = conn.execute(
+            "select e.id, b.start_date, b.end_date from forecast_assignments b "
+            "join harvest_users u on u.id = b.person_id "
+            "join bamboohr_employees e on lower(trim(e.workEmail)) = lower(trim(u.email)) "
+            "where e.status = 'Active' and b.end_date > ? order by b.id",
+            ((day + timedelta(days=3)).isoformat(),),
+        ).fetchall()
+        if not rows:
+            return
+        hcm_id, _, end = rng.choice(rows)
+        first = day + timedelta(days=rng.randrange(2, 4))
+        last = min(date.fromisoformat(end), first + timedelta(days=rng.choice((0, 1, 4))))
+        stamp = iso_offset(BusinessClock.at(day, 13))
+        conn.execute(
+            'insert into bamboohr_time_off_requests (employeeId, status, start, "end", type, '
+            "amount_days, created, lastChanged) values (?,?,?,?,?,?,?,?)",
+            (
+                hcm_id,
+                "approved",
+                first.isoformat(),
+                last.isoformat(),
+                "Vacation",
+                float((last - first).days + 1),
+                stamp,
+                stamp,
+            ),
+        )
+        report.activity["leave_approved"] += 1
+
+    def open_project(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """Finance opens a new project in ERP; PSA has no charge codes for it yet."""
+        customer = rng.choice(
+            conn.execute(
+                "select id, companyname, subsidiary from ns_customer where id > 2000 order by id"
+            ).fetchall()
+        )
+        n = conn.execute("select count(*) from ns_job").fetchone()[0]
+        code = f"P-{20000 + n}"
+        stamp = iso_z(BusinessClock.at(day, 14))
+        conn.execute(
+            "insert into ns_job (entityid, companyname, parent, subsidiary, entitystatus, "
+            "jobbillingtype, startdate, projectedenddate, enddate, externalid, isinactive, "
+            "datecreated, lastmodifieddate) values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                code,
+                f"{customer['companyname'].split(' ')[0]} Engagement {n}",
+                customer["id"],
+                customer["subsidiary"],
+                "In Progress",
+                rng.choice(("TM", "TM", "FF")),
+                day.isoformat(),
+                (day + timedelta(days=180)).isoformat(),
+                None,
+                None,
+                "F",
+                stamp,
+                stamp,
+            ),
+        )
+        report.activity["projects_opened"] += 1
+
+    def close_project(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """Finance closes a finished project in ERP; PSA still has it open."""
+        rows = conn.execute(
+            "select j.id from ns_job j join harvest_projects p on p.code = j.entityid "
+            "where j.entitystatus = 'In Progress' and p.is_active = 1 and j.jobbillingtype != 'NB' "
+            "order by j.id"
+        ).fetchall()
+        if len(rows) < 5:
+            return
+        conn.execute(
+            "update ns_job set entitystatus = 'Closed', enddate = ?, lastmodifieddate = ? "
+            "where id = ?",
+            (day.isoformat(), iso_z(BusinessClock.at(day, 15)), rng.choice(rows)[0]),
+        )
+        report.activity["projects_closed"] += 1
+
+    def book(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """A PM books someone on a project for the coming weeks (ERP allocation not yet made)."""
+        row = conn.execute(
+            "select a.user_id, a.project_id from harvest_user_assignments a "
+            "join harvest_users u on u.id = a.user_id and u.is_active = 1 "
+            "join harvest_projects p on p.id = a.project_id and p.is_active = 1 "
+            "where a.is_active = 1 order by a.id limit 1 offset ?",
+            (rng.randrange(50),),
+        ).fetchone()
+        if row is None:
+            return
+        start = day + timedelta(days=rng.randrange(7, 21))
+        stamp = iso_z(BusinessClock.at(day, 16))
+        conn.execute(
+            "insert into forecast_assignments (project_id, person_id, start_date, end_date, "
+            "allocation, notes, created_at, updated_at) values (?,?,?,?,?,?,?,?)",
+            (
+                row["project_id"],
+                row["user_id"],
+                start.isoformat(),
+                (start + timedelta(days=rng.choice((13, 27, 41)))).isoformat(),
+                rng.choice((14400, 28800)),
+                None,
+                stamp,
+                stamp,
+            ),
+        )
+        report.activity["bookings"] += 1
+
+    def run_payrolls(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        """Payroll processes each schedule's period on its processing day."""
+        for company in conn.execute(
+            "select c.uuid, c.entity_code, s.uuid as schedule, s.frequency from gusto_companies c "
+            "join gusto_pay_schedules s on s.company_uuid = c.uuid order by c.uuid"
+        ).fetchall():
+            for period in payroll.periods_processed_between(
+                company["frequency"], day, day + timedelta(days=1)
+            ):
+                payees = [
+                    (
+                        r["uuid"],
+                        "Hourly" if r["payment_unit"] == "Hour" else "Salary",
+                        float(r["rate"]),
+                        float(r["rate"]),
+                        r["harvest_user_id"],
+                    )
+                    for r in conn.execute(
+                        PAYEES_SQL,
+                        {
+                            "company": company["uuid"],
+                            "start": period.start.isoformat(),
+                            "end": period.end.isoformat(),
+                        },
+                    )
+                ]
+                target = payroll_company(company)
+                payroll_uuid = payroll.run_payroll(conn, rng, target, period, payees)
+                record_event(
+                    conn,
+                    company_uuid=company["uuid"],
+                    event_type="payroll.processed",
+                    resource_type="Company",
+                    resource_uuid=company["uuid"],
+                    entity_type="Payroll",
+                    entity_uuid=payroll_uuid,
+                    now=BusinessClock.at(day, 14),
+                )
+                report.activity["payrolls_processed"] += 1
+
+    # Injected drift ----------------------------------------------------------------------------
+
+    def inject(
+        self, conn: sqlite3.Connection, rng: random.Random, day: date, report: DayReport
+    ) -> None:
+        for name in INJECTIONS:
+            if getattr(self, f"_inject_{name}")(conn, rng, day):
+                report.injected[name] += 1
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        rule: str,
+        entity_type: str,
+        entity_id: str,
+        systems: str,
+        day: date,
+        cause: str,
+    ) -> bool:
+        conn.execute(
+            "insert into sandbox_injection (rule, entity_type, entity_id, systems, injected_at, "
+            "cause) values (?,?,?,?,?,?)",
+            (rule, entity_type, entity_id, systems, iso_z(BusinessClock.at(day, 18)), cause),
+        )
+        return True
+
+    def _inject_worker_status_mismatch(self, conn, rng, day) -> bool:
+        rows = conn.execute(
+            "select u.id, e.id from harvest_users u join bamboohr_employees e "
+            "on lower(trim(e.workEmail)) = lower(trim(u.email)) "
+            "where u.is_active = 0 and e.status = 'Inactive' order by u.id"
+        ).fetchall()
+        if not rows:
+            return False
+        user_id, hcm_id = rng.choice(rows)
+        conn.execute(
+            "update harvest_users set is_active = 1, updated_at = ? where id = ?",
+            (iso_z(BusinessClock.at(day, 18)), user_id),
+        )
+        return self._record(
+            conn,
+            "worker_status_mismatch",
+            "worker",
+            str(hcm_id),
+            "bamboohr,harvest",
+            day,
+            "PSA user reactivated behind HR's back",
+        )
+
+    def _inject_orphan_target_worker(self, conn, rng, day) -> bool:
+        user_id = conn.execute("select max(id) + 1 from harvest_users").fetchone()[0]
+        stamp = iso_z(BusinessClock.at(day, 18))
+        conn.execute(
+            "insert into harvest_users (id, first_name, last_name, email, timezone, is_contractor, "
+            "is_active, cost_rate, created_at, updated_at) values (?,?,?,?,?,1,1,?,?,?)",
+            (
+                user_id,
+                "Temp",
+                f"Contractor {user_id % 10000}",
+                f"contractor{user_id}@freelance.example",
+                "America/New_York",
+                60.0,
+                stamp,
+                stamp,
+            ),
+        )
+        return self._record(
+            conn,
+            "orphan_target_worker",
+            "harvest_user",
+            str(user_id),
+            "bamboohr,harvest",
+            day,
+            "contractor added to PSA without HR",
+        )
+
+    def _inject_time_on_inactive_project(self, conn, rng, day) -> bool:
+        row = conn.execute(
+            "select p.id, p.client_id, ta.id, ta.task_id from ns_job j "
+            "join harvest_projects p on p.code = j.entityid "
+            "join harvest_task_assignments ta on ta.project_id = p.id "
+            "where j.entitystatus = 'Closed' and j.enddate < ? order by p.id, ta.id limit 1",
+            (day.isoformat(),),
+        ).fetchone()
+        user = conn.execute(
+            "select id, cost_rate from harvest_users where is_active = 1 and cost_rate is not null "
+            "order by id limit 1 offset ?",
+            (rng.randrange(20),),
+        ).fetchone()
+        if row is None or user is None:
+            return False
+        entry_id = conn.execute(
+            "select coalesce(max(id), 1000000000) + 1 from harvest_time_entries "
+            "where id < 1900000000"
+        ).fetchone()[0]
+        stamp = iso_z(BusinessClock.at(day, 18))
+        conn.execute(
+            TIME_ENTRY_INSERT,
+            (
+                entry_id,
+                day.isoformat(),
+                user["id"],
+                None,
+                row[1],
+                row[0],
+                row[3],
+                row[2],
+                None,
+                2.0,
+                2.0,
+                "late work",
+                0,
+                None,
+                0,
+                0,
+                1,
+                1,
+                None,
+                user["cost_rate"],
+                stamp,
+                stamp,
+            ),
+        )
+        return self._record(
+            conn,
+            "time_on_inactive_project",
+            "time_entry",
+            str(entry_id),
+            "netsuite,harvest",
+            day,
+            "time logged on a closed project",
+        )
+
+    def _inject_assignment_missing_cost_rate(self, conn, rng, day) -> bool:
+        rows = conn.execute(
+            "select distinct u.id from harvest_users u "
+            "join harvest_user_assignments a on a.user_id = u.id and a.is_active = 1 "
+            "join harvest_projects p on p.id = a.project_id and p.is_active = 1 "
+            "where u.is_active = 1 and u.cost_rate is not null order by u.id"
+        ).fetchall()
+        if not rows:
+            return False
+        user_id = rng.choice(rows)[0]
+        conn.execute(
+            "update harvest_users set cost_rate = null, updated_at = ? where id = ?",
+            (iso_z(BusinessClock.at(day, 18)), user_id),
+        )
+        for (ua_id,) in conn.execute(
+            "select a.id from harvest_user_assignments a join harvest_projects p "
+            "on p.id = a.project_id where a.user_id = ? and a.is_active = 1 and p.is_active = 1",
+            (user_id,),
+        ).fetchall():
+            self._record(
+                conn,
+                "assignment_missing_cost_rate",
+                "user_assignment",
+                str(ua_id),
+                "harvest",
+                day,
+                "cost rate removed from a staffed user",
+            )
+        return True
+
+    def _inject_posting_amount_variance(self, conn, rng, day) -> bool:
+        row = conn.execute(
+            "select l.uniquekey, l.custcol_cw_time_entry from ns_transactionline l "
+            "join harvest_time_entries t on cast(t.id as text) = l.custcol_cw_time_entry "
+            "and t.updated_at = l.custcol_cw_entry_version "
+            "where l.debit is not null order by l.uniquekey limit 1 offset ?",
+            (rng.randrange(500),),
+        ).fetchone()
+        if row is None:
+            return False
+        conn.execute(
+            "update ns_transactionline set debit = printf('%.2f', cast(debit as real) * 1.1 + 5), "
+            "linelastmodifieddate = ? where uniquekey = ?",
+            (iso_z(BusinessClock.at(day, 18)), row[0]),
+        )
+        return self._record(
+            conn,
+            "posting_amount_variance",
+            "time_entry",
+            row[1],
+            "harvest,netsuite",
+            day,
+            "journal line posted at a wrong rate",
+        )
+
+    def _inject_payroll_hours_variance(self, conn, rng, day) -> bool:
+        row = conn.execute(
+            "select l.line_id, l.payroll_uuid, l.employee_uuid from gusto_pay_lines l "
+            "join gusto_payrolls p on p.uuid = l.payroll_uuid "
+            "where l.line_type = 'hourly' and cast(l.hours as real) > 0 "
+            "order by p.end_date desc, l.line_id limit 1 offset ?",
+            (rng.randrange(5),),
+        ).fetchone()
+        if row is None:
+            return False
+        conn.execute(
+            "update gusto_pay_lines set hours = printf('%.2f', cast(hours as real) + 6) "
+            "where line_id = ?",
+            (row[0],),
+        )
+        return self._record(
+            conn,
+            "payroll_hours_variance",
+            "pay_statement",
+            f"{row[1]}:{row[2]}",
+            "gusto,harvest",
+            day,
+            "payroll keyed hours that were never approved",
+        )
+
+    def _inject_payroll_population_mismatch(self, conn, rng, day) -> bool:
+        row = conn.execute(
+            "select e.id, p.start_date from gusto_payrolls p "
+            "join gusto_employee_compensations s on s.payroll_uuid = p.uuid "
+            "join gusto_employees g on g.uuid = s.employee_uuid "
+            "join bamboohr_employees e on e.employeeNumber = g.employee_code "
+            "where e.status = 'Active' and e.id > 100 and p.end_date = (select max(end_date) "
+            "from gusto_payrolls q where q.company_uuid = p.company_uuid and q.processed = 1) "
+            "order by e.id limit 1 offset ?",
+            (rng.randrange(10),),
+        ).fetchone()
+        if row is None:
+            return False
+        effective = date.fromisoformat(row[1]) - timedelta(days=1)
+        self._terminate(conn, row[0], effective, day)
+        return self._record(
+            conn,
+            "payroll_population_mismatch",
+            "worker",
+            str(row[0]),
+            "bamboohr,gusto",
+            day,
+            "termination entered late: already paid",
+        )
+
+    def _inject_mapping_missing(self, conn, rng, day) -> bool:
+        row = self._random_active(conn, rng, "customBillable = 'Yes'", ())
+        if row is None:
+            return False
+        department = rng.choice(UNMAPPED_DEPARTMENTS)
+        self._move(conn, row["id"], department, day)
+        return self._record(
+            conn,
+            "mapping_missing",
+            "department",
+            department,
+            "bamboohr,netsuite",
+            day,
+            "worker moved into an acquired unit",
+        )
+
+    def _inject_duplicate_identity(self, conn, rng, day) -> bool:
+        row = conn.execute(
+            "select g.* from gusto_employees g join bamboohr_employees e "
+            "on e.employeeNumber = g.employee_code where g.terminated = 0 "
+            "and e.status = 'Active' order by g.uuid limit 1 offset ?",
+            (rng.randrange(30),),
+        ).fetchone()
+        if row is None:
+            return False
+        twin = dict(row)
+        twin["uuid"] = seeded_uuid(rng)
+        twin["email"] = twin["work_email"] = (row["email"] or "").strip().upper()
+        stamp = iso_z(BusinessClock.at(day, 18))
+        twin["created_at"] = twin["updated_at"] = stamp
+        twin["version"] = records.version_of(twin["uuid"], 1)
+        columns = ", ".join(twin)
+        conn.execute(
+            f"insert into gusto_employees ({columns}) values ({', '.join('?' * len(twin))})",
+            tuple(twin.values()),
+        )
+        hcm_id = conn.execute(
+            "select id from bamboohr_employees where employeeNumber = ?", (row["employee_code"],)
+        ).fetchone()[0]
+        return self._record(
+            conn,
+            "duplicate_identity",
+            "worker",
+            str(hcm_id),
+            "gusto",
+            day,
+            "payroll admin keyed an existing employee again",
+        )
+
+    def _random_active(
+        self, conn: sqlite3.Connection, rng: random.Random, where: str, params: tuple
+    ) -> sqlite3.Row | None:
+        rows = conn.execute(
+            f"select * from bamboohr_employees where status = 'Active' and deletedAt is null "
+            f"and id > 100 and {where} order by id",
+            params,
+        ).fetchall()
+        return rng.choice(rows) if rows else None
+
+
+INJECTIONS = (
+    "worker_status_mismatch",
+    "orphan_target_worker",
+    "time_on_inactive_project",
+    "assignment_missing_cost_rate",
+    "posting_amount_variance",
+    "payroll_hours_variance",
+    "payroll_population_mismatch",
+    "mapping_missing",
+    "duplicate_identity",
+)
+
+PAYEES_SQL = """
+    select g.uuid, j.payment_unit, j.rate,
+        coalesce(fp.harvest_user_id, (
+            select u.id from harvest_users u
+            where lower(trim(u.email)) = lower(trim(coalesce(g.work_email, g.email)))
+        )) as harvest_user_id
+    from gusto_employees g
+    join gusto_jobs j on j.employee_uuid = g.uuid and j."primary" = 1
+    left join firm_person fp on fp.gusto_employee_uuid = g.uuid
+    left join gusto_terminations t on t.employee_uuid = g.uuid and t.active = 1
+    where g.company_uuid = :company and g.hired_at <= :end
+        and (g.terminated = 0 or t.effective_date >= :start)
+    order by g.uuid
+"""
+
+
+def payroll_company(row: sqlite3.Row) -> payroll.GustoCompany:
+    return payroll.GustoCompany(
+        uuid=row["uuid"], entity_code=row["entity_code"], pay_schedule_uuid=row["schedule"]
+    )
+
+
+def _billable_department_names() -> str:
+    return orjson.dumps([d.name for d in DEPARTMENTS if d.billable]).decode()
