@@ -1,5 +1,5 @@
 # crosswalk: `make demo`, `make test`, `make bench` each bootstrap .venv from nothing.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

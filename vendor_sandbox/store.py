@@ -20,6 +20,7 @@ SCHEMA_FILES = (
     ("vendor_sandbox.netsuite", "schema.sql"),
     ("vendor_sandbox.harvest", "schema.sql"),
     ("vendor_sandbox.gusto", "schema.sql"),
+    ("vendor_sandbox", "indexes.sql"),
 )
 
 

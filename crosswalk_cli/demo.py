@@ -1,0 +1,101 @@
+"""`make demo`: the sandbox and the Dagster UI, started together and stopped together.
+
+Runs `crosswalk sandbox --size medium` and `dagster dev` as child processes, waits until the
+sandbox answers, prints where to look, and stops both (by their own pids) on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args[2:4]} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {seconds:.0f}s")
+
+
+def main() -> None:
+    sandbox_port = int(os.environ.get("SANDBOX_PORT", "8700"))
+    dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
+    size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
+    env = {
+        **os.environ,
+        "CROSSWALK_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(REPO / ".dagster_home")),
+    }
+    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    bin_dir = Path(sys.executable).parent
+    sandbox = subprocess.Popen(
+        [
+            str(bin_dir / "crosswalk"),
+            "sandbox",
+            "--size",
+            size,
+            "--port",
+            str(sandbox_port),
+            "--state",
+            str(REPO / "data" / f"sandbox-{size}.sqlite"),
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    dagster = None
+    try:
+        _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", sandbox, 300)
+        dagster = subprocess.Popen(
+            [
+                str(bin_dir / "dagster"),
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(dagster_port),
+            ],
+            cwd=REPO,
+            env=env,
+        )
+        _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", dagster, 300)
+        sys.stdout.write(
+            f"\ncrosswalk demo is up:\n  Dagster UI  http://127.0.0.1:{dagster_port}\n"
+            f"  sandbox     http://127.0.0.1:{sandbox_port}/_sandbox/health\n"
+            "Ctrl-C stops both.\n"
+        )
+        sys.stdout.flush()
+        while sandbox.poll() is None and dagster.poll() is None:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (dagster, sandbox):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in (dagster, sandbox):
+            if process is not None:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+if __name__ == "__main__":
+    main()

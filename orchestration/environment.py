@@ -1,0 +1,12 @@
+"""The one place crosswalk reads its own settings from the environment (CROSSWALK_*)."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8700"
+
+
+def sandbox_url() -> str:
+    """Root URL of the vendor sandbox (the demo and tests point crosswalk at it)."""
+    return os.environ.get("CROSSWALK_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
