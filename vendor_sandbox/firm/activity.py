@@ -417,7 +417,7 @@ class Simulator:
                     resource_uuid=company["uuid"],
                     entity_type="Payroll",
                     entity_uuid=payroll_uuid,
-                    now=BusinessClock.at(day, 14),
+                    now=int(BusinessClock.at(day, 14).timestamp()),
                 )
                 report.activity["payrolls_processed"] += 1
 

@@ -13,7 +13,6 @@ import sqlite3
 from datetime import date, timedelta
 
 from vendor_sandbox.clock import BusinessClock, iso_offset
-from vendor_sandbox.firm.delivery import TIME_ENTRY_INSERT
 
 HOSTILE_NOTES = (
     "Robert'); DROP TABLE time_entries;--",
@@ -51,9 +50,15 @@ def seed_dirty_records(
             row["user_id"] = 2_999_999
         else:
             row["notes"] = rng.choice(HOSTILE_NOTES)
-        dirty_rows.append(tuple(row.values()))
+        dirty_rows.append(row)
         truth.append(("harvest", "time_entries", str(row["id"]), defect))
-    conn.executemany(TIME_ENTRY_INSERT, dirty_rows)
+    if dirty_rows:
+        columns = list(dirty_rows[0])
+        conn.executemany(
+            f"insert into harvest_time_entries ({', '.join(columns)}) "
+            f"values ({', '.join(':' + c for c in columns)})",
+            dirty_rows,
+        )
     employees = [r[0] for r in conn.execute("select id from bamboohr_employees limit 50")]
     stamp = iso_offset(BusinessClock.day_start(start - timedelta(days=1)))
     for n in range(max(2, wanted // 10)):

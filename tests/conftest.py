@@ -1,4 +1,4 @@
-"""Fixtures of the sandbox layer: one real sandbox process per test session (small, seed 42)."""
+"""Shared fixtures: real sandbox processes on free loopback ports, stopped by their own pid."""
 
 from __future__ import annotations
 

@@ -1,0 +1,242 @@
+"""The control API over real HTTP: health, advance, ground truth of drift, counts, faults."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.support.sandbox_process import SandboxProcess, start_sandbox
+from vendor_sandbox.truth.rules import RULES
+
+HARVEST_HEADERS = {
+    "Authorization": "Bearer sandbox-token",
+    "Harvest-Account-Id": "100001",
+    "User-Agent": "crosswalk-tests (tests@example.com)",
+}
+ACTIVITY_KINDS = {
+    "hires",
+    "terminations",
+    "transfers",
+    "leave_approved",
+    "projects_opened",
+    "projects_closed",
+    "bookings",
+    "time_entries_logged",
+    "time_entries_approved",
+    "payrolls_processed",
+}
+RAW_TABLES = {
+    "bamboohr": {"employees", "job_info", "compensation", "employment_status", "time_off_requests"},
+    "netsuite": {
+        "subsidiaries",
+        "departments",
+        "classifications",
+        "locations",
+        "accounts",
+        "customers",
+        "jobs",
+        "employees",
+        "resource_allocations",
+        "transactions",
+        "transaction_lines",
+    },
+    "harvest": {
+        "users",
+        "clients",
+        "projects",
+        "tasks",
+        "user_assignments",
+        "task_assignments",
+        "time_entries",
+        "forecast_assignments",
+    },
+    "gusto": {
+        "employees",
+        "jobs",
+        "compensations",
+        "departments",
+        "locations",
+        "terminations",
+        "pay_schedules",
+        "payrolls",
+        "payroll_employee_compensations",
+    },
+}
+
+
+def control(sandbox: SandboxProcess, method: str, path: str, **kwargs) -> dict:
+    response = httpx.request(method, sandbox.base("control") + path, timeout=120, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_health_names_the_firm_and_the_business_clock(sandbox: SandboxProcess) -> None:
+    health = control(sandbox, "GET", "/health")
+    assert health["status"] == "ok"
+    assert (health["size"], health["seed"]) == ("small", 42)
+    assert health["business_now"] == "2026-03-04T00:00:00Z"
+
+
+def test_counts_name_every_raw_table_of_every_system(sandbox: SandboxProcess) -> None:
+    counts = control(sandbox, "GET", "/truth/counts")
+    assert {system: set(tables) for system, tables in counts.items()} == RAW_TABLES
+    assert counts["bamboohr"]["employees"] == 200
+    assert all(n > 0 for tables in counts.values() for n in tables.values())
+    listed = httpx.get(
+        sandbox.base("harvest") + "/time_entries",
+        params={"per_page": 1},
+        headers=HARVEST_HEADERS,
+        timeout=30,
+    ).json()
+    assert listed["total_entries"] == counts["harvest"]["time_entries"]
+
+
+@pytest.mark.parametrize("seed", [42, 7])
+def test_one_day_makes_every_kind_of_activity_and_drift_of_every_rule(
+    tmp_path_factory: pytest.TempPathFactory, seed: int
+) -> None:
+    sandbox = start_sandbox(tmp_path_factory.mktemp(f"advance-{seed}"), seed=seed)
+    try:
+        result = control(sandbox, "POST", "/advance", params={"days": 1})
+        [day] = result["days"]
+        assert {k for k, n in day["activity"].items() if n > 0} == ACTIVITY_KINDS
+        assert result["to"].startswith("2026-03-05T00:00:00")
+        drift = control(sandbox, "GET", "/truth/drift", params={"standing": "true"})["drift"]
+        standing_rules = {entry["rule"] for entry in drift}
+        missing = set(RULES) - standing_rules
+        assert not missing, f"no standing drift for {sorted(missing)}"
+        # Every drift the sandbox injected is among what it reports as standing.
+        injected = control(sandbox, "GET", "/truth/injections")["injections"]
+        keys = {(d["rule"], d["entity_type"], d["entity_id"], tuple(d["systems"])) for d in drift}
+        assert injected and all(
+            (i["rule"], i["entity_type"], i["entity_id"], tuple(i["systems"])) in keys
+            for i in injected
+        )
+        # Business events show up too, with their cause.
+        causes = {entry["cause"] for entry in drift}
+        assert {"seeded", "business_event"} <= causes
+    finally:
+        sandbox.stop()
+
+
+def test_drift_stops_standing_when_the_systems_agree_again(fresh_sandbox: SandboxProcess) -> None:
+    control(fresh_sandbox, "POST", "/advance", params={"days": 1})
+    drift = control(
+        fresh_sandbox,
+        "GET",
+        "/truth/drift",
+        params={"standing": "true", "rule": "worker_status_mismatch"},
+    )["drift"]
+    reactivated = [d for d in drift if d["cause"] == "PSA user reactivated behind HR's back"]
+    assert reactivated, drift
+    entry = reactivated[0]
+    # Find the PSA user of that worker by email, then deactivate it as offboarding would.
+    worker = httpx.get(
+        fresh_sandbox.base("bamboohr") + f"/employees/{entry['entity_id']}",
+        params={"fields": "workEmail"},
+        auth=("sandbox-key", "x"),
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ).json()
+    users = httpx.get(
+        fresh_sandbox.base("harvest") + "/users",
+        params={"is_active": "true"},
+        headers=HARVEST_HEADERS,
+        timeout=30,
+    ).json()["users"]
+    [user] = [u for u in users if u["email"].strip().lower() == worker["workEmail"].strip().lower()]
+    patched = httpx.patch(
+        fresh_sandbox.base("harvest") + f"/users/{user['id']}",
+        json={"is_active": False},
+        headers=HARVEST_HEADERS,
+        timeout=30,
+    )
+    assert patched.status_code == 200
+    after = control(fresh_sandbox, "GET", "/truth/drift", params={"rule": "worker_status_mismatch"})
+    [resolved] = [
+        d
+        for d in after["drift"]
+        if d["entity_id"] == entry["entity_id"] and d["systems"] == entry["systems"]
+    ]
+    assert resolved["standing"] is False
+    assert resolved["resolved_at"] == after["business_now"]
+    assert resolved["injected_at"] == entry["injected_at"]
+    # Nothing else was resolved by that one fix.
+    still = {(d["rule"], d["entity_id"]) for d in after["drift"] if d["standing"]}
+    assert ("worker_status_mismatch", entry["entity_id"]) not in still
+
+
+def test_fault_profiles_take_each_vendors_own_shape(fresh_sandbox: SandboxProcess) -> None:
+    control(
+        fresh_sandbox,
+        "POST",
+        "/faults",
+        json={"profile": "none", "overrides": {"throttle_rate": 1.0, "retry_after_seconds": 2}},
+    )
+    harvest = httpx.get(fresh_sandbox.base("harvest") + "/users", headers=HARVEST_HEADERS)
+    bamboo = httpx.get(
+        fresh_sandbox.base("bamboohr") + "/employees/directory",
+        auth=("sandbox-key", "x"),
+        headers={"Accept": "application/json"},
+    )
+    assert (harvest.status_code, harvest.headers["Retry-After"]) == (429, "2")
+    assert (bamboo.status_code, bamboo.headers["Retry-After"]) == (503, "2")
+    control(
+        fresh_sandbox,
+        "POST",
+        "/faults",
+        json={"profile": "none", "overrides": {"fail_all": ["netsuite"]}},
+    )
+    netsuite = httpx.post(
+        fresh_sandbox.base("netsuite") + "/query/v1/suiteql",
+        json={"q": "SELECT id FROM subsidiary"},
+        headers={"Authorization": "Bearer sandbox-token", "Prefer": "transient"},
+    )
+    assert netsuite.status_code == 500
+    assert netsuite.json()["o:errorDetails"][0]["o:errorCode"] == "UNEXPECTED_ERROR"
+    ok = httpx.get(fresh_sandbox.base("harvest") + "/users", headers=HARVEST_HEADERS)
+    assert ok.status_code == 200
+    faults = control(fresh_sandbox, "GET", "/faults")
+    assert faults["injected"]["harvest"]["throttle"] == 1
+    assert faults["injected"]["netsuite"]["error"] == 1
+    refused = httpx.post(fresh_sandbox.base("control") + "/faults", json={"profile": "chaos"})
+    assert refused.status_code == 422
+    assert control(fresh_sandbox, "GET", "/faults")["profile"]["fail_all"] == ["netsuite"]
+
+
+def test_a_lost_reply_applies_the_write_but_never_answers(fresh_sandbox: SandboxProcess) -> None:
+    control(
+        fresh_sandbox,
+        "POST",
+        "/faults",
+        json={"profile": "none", "overrides": {"lost_reply_rate": 1.0}},
+    )
+    new_user = {"first_name": "Lost", "last_name": "Reply", "email": "lost.reply@example.com"}
+    with pytest.raises(httpx.HTTPError):
+        httpx.post(
+            fresh_sandbox.base("harvest") + "/users",
+            json=new_user,
+            headers=HARVEST_HEADERS,
+            timeout=30,
+        )
+    control(fresh_sandbox, "POST", "/faults", json={"profile": "none"})
+    users = httpx.get(
+        fresh_sandbox.base("harvest") + "/users", headers=HARVEST_HEADERS, timeout=30
+    ).json()["users"]
+    assert [u["email"] for u in users if u["email"] == "lost.reply@example.com"] == [
+        "lost.reply@example.com"
+    ]
+    # A blind resend duplicates nothing here (Harvest refuses a taken email) ...
+    again = httpx.post(
+        fresh_sandbox.base("harvest") + "/users", json=new_user, headers=HARVEST_HEADERS, timeout=30
+    )
+    assert again.status_code == 422
+    assert control(fresh_sandbox, "GET", "/truth/duplicates")["count"] == 0
+
+
+def test_advance_refuses_nonsense_and_leaves_the_clock(fresh_sandbox: SandboxProcess) -> None:
+    before = control(fresh_sandbox, "GET", "/clock")
+    for days in (0, -1, 367):
+        response = httpx.post(fresh_sandbox.base("control") + "/advance", params={"days": days})
+        assert response.status_code == 422
+    assert control(fresh_sandbox, "GET", "/clock") == before
