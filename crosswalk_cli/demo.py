@@ -32,7 +32,14 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> Non
     raise SystemExit(f"{url} did not answer within {seconds:.0f}s")
 
 
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    # Installed explicitly: a launcher started in the background inherits an ignored SIGINT.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8700"))
     dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
     size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
