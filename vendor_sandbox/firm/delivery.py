@@ -15,13 +15,12 @@ from vendor_sandbox.catalog import (
     ACCRUED_LABOUR_ACCOUNT,
     DEPARTMENT_BY_NAME,
     LEGAL_ENTITIES,
-    TASK_BY_NAME,
     TASKS,
 )
 from vendor_sandbox.clock import BusinessClock, iso_z
 from vendor_sandbox.firm.people import Person
 from vendor_sandbox.firm.reference import HARVEST_TASK_ID_BASE
-from vendor_sandbox.firm.spec import SizeSpec, money
+from vendor_sandbox.firm.spec import SizeSpec
 
 HARVEST_CLIENT_ID_BASE = 6_000_000
 HARVEST_PROJECT_ID_BASE = 7_000_000
@@ -472,107 +471,87 @@ def write_time_entries(
     return next_id
 
 
-def write_labour_postings(conn: sqlite3.Connection, start: date, stamp_fn) -> None:
+def write_labour_postings(conn: sqlite3.Connection, start: date) -> None:
     """ERP labour journals for approved time, posted at 02:00 the night after approval.
 
     One journal per posting day and subsidiary; one debit line per time entry version (hours x
-    cost rate to the task's labour account) and one balancing credit to accrued labour.
+    cost rate to the task's labour account) and one balancing credit to accrued labour. Set-based
+    SQL: `medium` posts ~0.6 M lines, too many to shape row by row in Python.
     """
     cutoff = iso_z(BusinessClock.day_start(start - timedelta(days=1)))
-    rows = conn.execute(
-        "select t.id, t.updated_at, t.hours, t.cost_rate, t.project_id, t.user_id, "
-        "ta.name as task_name, p.netsuite_employee_id, p.entity_code "
-        "from harvest_time_entries t join harvest_tasks ta on ta.id = t.task_id "
-        "join firm_person p on p.harvest_user_id = t.user_id "
-        "where t.is_closed = 1 and t.updated_at < ? order by t.updated_at, t.id",
-        (cutoff,),
-    ).fetchall()
-    subsidiary_of = {e.code: e.subsidiary_id for e in LEGAL_ENTITIES}
-    job_of = dict(
-        conn.execute(
-            "select h.id, j.id from harvest_projects h join ns_job j on j.entityid = h.code"
-        )
-    )
-    journals: dict[tuple[str, int], list] = defaultdict(list)
-    for row in rows:
-        posted_on = (date.fromisoformat(row["updated_at"][:10]) + timedelta(days=1)).isoformat()
-        journals[(posted_on, subsidiary_of[row["entity_code"]])].append(row)
-    next_tran = conn.execute("select coalesce(max(id), 100000) + 1 from ns_transaction").fetchone()[
+    first_id = conn.execute("select coalesce(max(id), 100000) + 1 from ns_transaction").fetchone()[
         0
     ]
-    line_rows = []
-    tran_rows = []
-    for (posted_on, subsidiary), entries in sorted(journals.items()):
-        tran_id = next_tran
-        next_tran += 1
-        stamp = stamp_fn(posted_on)
-        tran_rows.append(
-            (
-                tran_id,
-                f"JE-LAB-{posted_on}-{subsidiary}",
-                "Journal",
-                posted_on,
-                subsidiary,
-                None,
-                f"Labour cost {posted_on}",
-                f"labour-{posted_on}-{subsidiary}",
-                "Approved",
-                stamp,
-                stamp,
-            )
-        )
-        total = 0.0
-        for n, e in enumerate(entries, start=1):
-            amount = round(e["hours"] * e["cost_rate"], 2)
-            total += amount
-            line_rows.append(
-                (
-                    tran_id,
-                    n,
-                    TASK_BY_NAME[e["task_name"]].gl_account_id,
-                    money(amount),
-                    None,
-                    f"Time entry {e['id']}",
-                    e["netsuite_employee_id"],
-                    None,
-                    None,
-                    subsidiary,
-                    job_of.get(e["project_id"]),
-                    str(e["id"]),
-                    e["updated_at"],
-                    money(e["hours"]),
-                    money(e["cost_rate"]),
-                    None,
-                    stamp,
-                )
-            )
-        line_rows.append(
-            (
-                tran_id,
-                len(entries) + 1,
-                ACCRUED_LABOUR_ACCOUNT,
-                None,
-                money(total),
-                "Accrued labour",
-                None,
-                None,
-                None,
-                subsidiary,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                stamp,
-            )
-        )
-    conn.executemany(
-        "insert into ns_transaction (id, tranid, type, trandate, subsidiary, currency, memo, "
-        "externalid, approvalstatus, createddate, lastmodifieddate) values (?,?,?,?,?,?,?,?,?,?,?)",
-        tran_rows,
+    subsidiaries = "".join(f"when '{e.code}' then {e.subsidiary_id} " for e in LEGAL_ENTITIES)
+    accounts = "".join(f"when '{t.name}' then {t.gl_account_id} " for t in TASKS)
+    conn.execute("drop table if exists temp.posting")
+    conn.execute(
+        f"""
+        create temp table posting as
+        select t.id as entry_id, t.updated_at, t.hours, t.cost_rate, t.project_id,
+            p.netsuite_employee_id as employee,
+            case p.entity_code {subsidiaries} end as subsidiary,
+            case ta.name {accounts} end as account,
+            date(t.updated_at, '+1 day') as posted_on
+        from harvest_time_entries t
+        join harvest_tasks ta on ta.id = t.task_id
+        join firm_person p on p.harvest_user_id = t.user_id
+        where t.is_closed = 1 and t.updated_at < ?
+        """,
+        (cutoff,),
     )
-    conn.executemany(LINE_INSERT, line_rows)
+    conn.execute("drop table if exists temp.journal")
+    conn.execute(
+        """
+        create temp table journal as
+        select ? - 1 + row_number() over (order by posted_on, subsidiary) as id, posted_on,
+            subsidiary
+        from (select distinct posted_on, subsidiary from posting)
+        """,
+        (first_id,),
+    )
+    conn.execute(
+        """
+        insert into ns_transaction (id, tranid, type, trandate, subsidiary, currency, memo,
+            externalid, approvalstatus, createddate, lastmodifieddate)
+        select id, 'JE-LAB-' || posted_on || '-' || subsidiary, 'Journal', posted_on, subsidiary,
+            null, 'Labour cost ' || posted_on, 'labour-' || posted_on || '-' || subsidiary,
+            'Approved', posted_on || 'T02:00:00Z', posted_on || 'T02:00:00Z'
+        from journal order by id
+        """
+    )
+    conn.execute(
+        """
+        insert into ns_transactionline ("transaction", id, account, debit, credit, memo, entity,
+            department, class, subsidiary, custcol_cw_project, custcol_cw_time_entry,
+            custcol_cw_entry_version, custcol_cw_hours, custcol_cw_cost_rate, custcol_cw_pay_run,
+            linelastmodifieddate)
+        select j.id,
+            row_number() over (partition by j.id order by p.updated_at, p.entry_id),
+            p.account, printf('%.2f', round(p.hours * p.cost_rate, 2)), null,
+            'Time entry ' || p.entry_id, p.employee, null, null, p.subsidiary, job.id,
+            cast(p.entry_id as text), p.updated_at, printf('%.2f', p.hours),
+            printf('%.2f', p.cost_rate), null, j.posted_on || 'T02:00:00Z'
+        from posting p
+        join journal j on j.posted_on = p.posted_on and j.subsidiary = p.subsidiary
+        left join harvest_projects hp on hp.id = p.project_id
+        left join ns_job job on job.entityid = hp.code
+        order by j.id, p.updated_at, p.entry_id
+        """
+    )
+    conn.execute(
+        f"""
+        insert into ns_transactionline ("transaction", id, account, debit, credit, memo,
+            subsidiary, linelastmodifieddate)
+        select j.id, count(*) + 1, {ACCRUED_LABOUR_ACCOUNT}, null,
+            printf('%.2f', sum(round(p.hours * p.cost_rate, 2))), 'Accrued labour', j.subsidiary,
+            j.posted_on || 'T02:00:00Z'
+        from journal j join posting p on p.posted_on = j.posted_on and p.subsidiary = j.subsidiary
+        group by j.id order by j.id
+        """
+    )
+    conn.execute("drop table temp.posting")
+    conn.execute("drop table temp.journal")
 
 
 LINE_INSERT = (

@@ -67,12 +67,15 @@ def run_payroll(
     company: GustoCompany,
     period: PayPeriod,
     payees: list[tuple[str, str, float, float, int | None]],
+    hours_table: str = "harvest_time_entries",
 ) -> str:
     """Process one payroll: statements and lines for each payee; returns the payroll uuid.
 
     Args:
         payees: (gusto employee uuid, pay type, annual salary, hourly rate, harvest user id).
             Hourly payees are paid the approved PSA hours of the period.
+        hours_table: where approved hours are summed from; the generator passes a daily rollup
+            of the time entries (same columns that matter: user_id, spent_date, is_closed, hours).
     """
     entity = ENTITY_BY_CODE[company.entity_code]
     periods_per_year = 26 if entity.pay_frequency == "Every other week" else 12
@@ -80,7 +83,7 @@ def run_payroll(
     processed_at = iso_z(BusinessClock.at(period.processed_date, 14))
     hours_by_user = dict(
         conn.execute(
-            "select user_id, sum(hours) from harvest_time_entries where is_closed = 1 "
+            f"select user_id, sum(hours) from {hours_table} where is_closed = 1 "
             "and spent_date between ? and ? group by user_id",
             (period.start.isoformat(), period.end.isoformat()),
         ).fetchall()

@@ -153,8 +153,9 @@ QUERIES: dict[str, str] = {
         group by h.hcm_id
         union all
         select 'worker', cast(h.hcm_id as text), 'bamboohr,netsuite', null
-        from v_hcm h join v_netsuite_res r on r.hcm_id = h.hcm_id
-        join ns_employee n on n.id = r.ns_id
+        -- CROSS JOIN pins the order: worker -> their ERP records, never a scan per worker.
+        from v_hcm h cross join v_netsuite_res r on r.hcm_id = h.hcm_id
+        cross join ns_employee n on n.id = r.ns_id
         left join ns_employee boss on boss.id = n.supervisor
         left join map_department md on md.code = h.department
         left join map_legal_entity ml on ml.code = h.legal_entity
@@ -213,9 +214,10 @@ QUERIES: dict[str, str] = {
     """,
     "time_on_inactive_project": """
         select 'time_entry', cast(t.id as text), 'netsuite,harvest', null
-        from v_clean_entries t join harvest_projects p on p.id = t.project_id
-        join ns_job j on j.entityid = p.code
-        where j.entitystatus = 'Closed' and j.enddate is not null and t.spent_date > j.enddate
+        -- From closed jobs to their entries (by project and date), not a scan of all time.
+        from ns_job j cross join harvest_projects p on p.code = j.entityid
+        cross join v_clean_entries t on t.project_id = p.id and t.spent_date > j.enddate
+        where j.entitystatus = 'Closed' and j.enddate is not null
         group by t.id
         union all
         select 'time_entry', cast(t.id as text), 'bamboohr,harvest', null
