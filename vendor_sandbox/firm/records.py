@@ -216,7 +216,7 @@ def gusto_employee(
             department_uuid,
             manager_uuid,
             1 if terminated else 0,
-            "part_time_eligible" if hourly else "full_time",
+            "part_time_twenty_plus_hours" if hourly else "full_time",
             1,
             p.hire_date.isoformat(),
             "Nonexempt" if hourly else "Exempt",

@@ -24,6 +24,13 @@ GUSTO_REFRESH_TOKENS = {
     "ACME-DE": "sandbox-refresh-de",
 }
 HARVEST_TASK_ID_BASE = 8_000_000
+LOCATION_STATES = {
+    "New York": "NY",
+    "Boston": "MA",
+    "London": "LND",
+    "Berlin": "BE",
+    "Munich": "BY",
+}
 
 
 @dataclass
@@ -126,7 +133,7 @@ def write_reference(
                     company.uuid,
                     f"{rng.randint(1, 999)} Main Street",
                     loc,
-                    {"US": "NY", "GB": "LND", "DE": "BE"}[e.country],
+                    LOCATION_STATES[loc],
                     f"{rng.randint(10000, 99999)}",
                     e.country,
                     version_of(loc_uuid, 1),

@@ -122,6 +122,11 @@ create table if not exists gusto_events (
     entity_uuid text not null,
     timestamp integer not null             -- Unix seconds (business clock)
 );
+-- The feed of one company token pages by seq within its company.
+create index if not exists ix_gu_events_company on gusto_events (company_uuid, seq);
+create index if not exists ix_gu_term_emp on gusto_terminations (employee_uuid);
+create index if not exists ix_gu_comp_emp on gusto_compensations (employee_uuid);
+create index if not exists ix_gu_emp_dept on gusto_employees (department_uuid);
 create table if not exists gusto_tokens (
     access_token text primary key,
     company_uuid text not null,
