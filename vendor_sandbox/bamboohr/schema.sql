@@ -88,5 +88,8 @@ create table if not exists bamboohr_webhooks (
     privateKey text not null,
     monitorFields text not null,
     postFields text not null,
-    created text not null
+    created text not null,
+    -- BambooHR's field-based webhook events this webhook listens to (JSON list).
+    events text not null default
+        '["employee_with_fields.created","employee_with_fields.updated","employee_with_fields.deleted"]'
 );

@@ -132,5 +132,6 @@ create table if not exists ns_async_job (
     record_id integer,
     http_status integer not null,
     error text,
-    created_at text not null
+    created_at text not null,
+    operation text                       -- create | update | upsert | delete (null if failed)
 );
