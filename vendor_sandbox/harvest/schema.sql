@@ -145,3 +145,35 @@ create table if not exists forecast_assignments (
 );
 create index if not exists ix_fc_person on forecast_assignments (person_id);
 create index if not exists ix_fc_upd on forecast_assignments (updated_at);
+-- The emulator caches the JSON of the objects nested in time entries (user, client, project,
+-- task, assignments). Any update or delete of those rows, by any writer, bumps this epoch and so
+-- empties the cache; inserts need no bump (a new id is simply not cached yet).
+create table if not exists harvest_json_epoch (
+    id integer primary key check (id = 1),
+    epoch integer not null
+);
+insert or ignore into harvest_json_epoch (id, epoch) values (1, 0);
+create trigger if not exists tr_hv_users_upd after update on harvest_users
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_users_del after delete on harvest_users
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_clients_upd after update on harvest_clients
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_clients_del after delete on harvest_clients
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_projects_upd after update on harvest_projects
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_projects_del after delete on harvest_projects
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_tasks_upd after update on harvest_tasks
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_tasks_del after delete on harvest_tasks
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_ua_upd after update on harvest_user_assignments
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_ua_del after delete on harvest_user_assignments
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_ta_upd after update on harvest_task_assignments
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
+create trigger if not exists tr_hv_ta_del after delete on harvest_task_assignments
+    begin update harvest_json_epoch set epoch = epoch + 1; end;
