@@ -1,8 +1,9 @@
 """Sandbox benchmarks: how long `medium` takes to generate, and how fast time entries are served.
 
-The serving figure is what a Python client achieves fetching every Harvest time entry page
-(per_page 2000, following `links.next`) and parsing it with orjson — the sandbox must outrun any
-ingestion client so it is never what an ingestion benchmark measures.
+Two serving figures: what a Python client achieves fetching every Harvest time entry page
+(per_page 2000, following `links.next`) and parsing it with orjson, and the same pages counting
+only the time spent waiting on the sandbox. The sandbox must outrun any ingestion client, so it
+is never what an ingestion benchmark measures.
 """
 
 from __future__ import annotations
@@ -38,17 +39,20 @@ def time_generation(size: str, state: Path) -> float:
     return elapsed
 
 
-def fetch_all_time_entries(base: str) -> tuple[int, float]:
-    """Rows fetched and seconds taken to page through every time entry."""
-    rows = 0
+def fetch_all_time_entries(base: str) -> tuple[int, float, float]:
+    """Rows fetched, total seconds, and seconds spent waiting on the server (not parsing)."""
+    rows, waiting = 0, 0.0
     started = time.perf_counter()
     with httpx.Client(headers=HARVEST_HEADERS, timeout=120) as client:
         url: str | None = f"{base}/time_entries?per_page=2000"
         while url:
-            page = orjson.loads(client.get(url).content)
+            asked = time.perf_counter()
+            body = client.get(url).content
+            waiting += time.perf_counter() - asked
+            page = orjson.loads(body)
             rows += len(page["time_entries"])
             url = page["links"]["next"]
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, waiting
 
 
 def run(rounds: int = 3) -> dict[str, object]:
@@ -61,13 +65,17 @@ def run(rounds: int = 3) -> dict[str, object]:
             measured = [fetch_all_time_entries(sandbox.base("harvest")) for _ in range(rounds)]
         finally:
             sandbox.stop()
-    rates = [rows / seconds for rows, seconds in measured]
+    client_rates = [rows / total for rows, total, _ in measured]
+    server_rates = [rows / waiting for rows, _, waiting in measured]
     return {
         "medium_generation_seconds": round(generation_seconds, 1),
         "medium_generation_target_seconds": 60,
         "harvest_time_entries_rows": measured[0][0],
-        "harvest_serve_rows_per_second_median": round(statistics.median(rates)),
-        "harvest_serve_rows_per_second_rounds": [round(r) for r in rates],
+        # What a Python client achieves fetching and orjson-parsing every page (per_page 2000).
+        "harvest_client_rows_per_second_median": round(statistics.median(client_rates)),
+        "harvest_client_rows_per_second_rounds": [round(r) for r in client_rates],
+        # The same pages counting only the time spent waiting on the sandbox.
+        "harvest_server_rows_per_second_median": round(statistics.median(server_rates)),
         "harvest_serve_floor_rows_per_second": 40_000,
         "harvest_serve_aim_rows_per_second": 150_000,
     }
