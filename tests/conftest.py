@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.receiver import Receiver
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 
 
@@ -23,3 +24,11 @@ def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxP
     process = start_sandbox(tmp_path_factory.mktemp("fresh-sandbox"))
     yield process
     process.stop()
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    """A webhook endpoint on a free loopback port that accepts every delivery."""
+    server = Receiver()
+    yield server
+    server.stop()

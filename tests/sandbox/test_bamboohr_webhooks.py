@@ -8,86 +8,19 @@ must fail the check.
 
 from __future__ import annotations
 
-import json
-import queue
-import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+from tests.support.receiver import Delivery, Receiver
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 from vendor_sandbox.webhooks import bamboohr_signature
 
 KEY = ("sandbox-key", "x")
 JSON = {"Accept": "application/json"}
 QUIET_SECONDS = 1.5  # several delivery polls (0.2 s each) with nothing arriving
-
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-
-    def payload(self) -> dict:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """A local webhook endpoint that records every POST."""
-
-    def __init__(self) -> None:
-        self.deliveries: queue.Queue[Delivery] = queue.Queue()
-        received = self.deliveries
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's naming
-                length = int(self.headers.get("Content-Length", "0"))
-                received.put(Delivery(dict(self.headers.items()), self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bamboohr-hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def next(self, timeout: float = 15.0) -> Delivery:
-        return self.deliveries.get(timeout=timeout)
-
-    def drain(self, quiet_seconds: float) -> list[Delivery]:
-        """Every further delivery, until none arrives for `quiet_seconds`."""
-        out: list[Delivery] = []
-        while True:
-            try:
-                out.append(self.deliveries.get(timeout=quiet_seconds))
-            except queue.Empty:
-                return out
-
-    def nothing_within(self, seconds: float) -> bool:
-        try:
-            self.deliveries.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        return False
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +86,9 @@ def test_monitored_change_is_delivered_signed(hooked: SandboxProcess, receiver: 
         assert entry["fields"] == {"Department": "IT", "First Name": "Wren"}
         assert entry["timestamp"].endswith("+0000")
         # A tampered body, or another key, fails the check.
-        tampered = Delivery(delivery.headers, delivery.body.replace(b'"IT"', b'"HR"'))
+        tampered = Delivery(
+            delivery.headers, delivery.body.replace(b'"IT"', b'"HR"'), delivery.answered
+        )
         assert not signed(hook["privateKey"], tampered)
         assert not signed("another-key", delivery)
         assert receiver.nothing_within(QUIET_SECONDS)

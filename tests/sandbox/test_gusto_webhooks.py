@@ -10,69 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import queue
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 from tests.support.gusto import open_session
+from tests.support.receiver import Delivery, Receiver
 from tests.support.sandbox_process import SandboxProcess
 
 QUIET_SECONDS = 1.5  # several delivery polls (0.2 s each) with nothing arriving
-
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A local webhook endpoint collecting every POST it gets."""
-
-    def __init__(self) -> None:
-        self.deliveries: queue.Queue[Delivery] = queue.Queue()
-        received = self.deliveries
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's naming
-                length = int(self.headers.get("Content-Length", "0"))
-                received.put(Delivery(dict(self.headers.items()), self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/gusto-hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def next(self, timeout: float = 15.0) -> Delivery:
-        return self.deliveries.get(timeout=timeout)
-
-    def nothing_within(self, seconds: float) -> bool:
-        try:
-            self.deliveries.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        return False
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.stop()
 
 
 def signature_ok(token: str, delivery: Delivery) -> bool:
@@ -143,7 +86,9 @@ def test_verified_subscription_gets_signed_events(
         assert feed[0] == event  # the delivery carries the feed's own event
 
         assert signature_ok(token, delivery)
-        tampered = Delivery(delivery.headers, delivery.body.replace(b"Employee", b"Employer"))
+        tampered = Delivery(
+            delivery.headers, delivery.body.replace(b"Employee", b"Employer"), delivery.answered
+        )
         assert tampered.body != delivery.body
         assert not signature_ok(token, tampered)
         assert not signature_ok(token[::-1], delivery)

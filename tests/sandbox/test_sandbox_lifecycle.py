@@ -64,7 +64,7 @@ def test_dirty_records_are_served_as_the_vendor_would(tmp_path) -> None:
 @pytest.fixture()
 def flaky_receiver():
     # Fails each delivery twice, then accepts it: the sandbox must retry.
-    receiver = Receiver(answer=lambda _body, seen: 500 if seen < 2 else 200).start()
+    receiver = Receiver(answer=lambda _body, seen: 500 if seen < 2 else 200)
     yield receiver
     receiver.stop()
 
