@@ -1,0 +1,1 @@
+"""What the four vendor sources share: instances and credentials, HTTP retries, quarantine."""

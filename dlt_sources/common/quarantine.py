@@ -1,0 +1,53 @@
+"""Rows whose types break go to `<table>__quarantine` with a reason; nothing is dropped.
+
+Each resource validates the fields the canonical layer relies on with a small pydantic model.
+A row that fails is yielded to the quarantine table (same raw dataset) with the reason, the
+instance, the raw JSON and its key, so it can be fixed at the source and reloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import dlt
+import orjson
+from pydantic import BaseModel, ValidationError
+
+QUARANTINE_SUFFIX = "__quarantine"
+
+
+def quarantine_row(
+    table: str, row: dict[str, Any], reason: str, source_relation: str, key: object
+) -> Any:
+    """A quarantine record for `row`, routed to `<table>__quarantine`."""
+    record = {
+        "source_relation": source_relation,
+        "record_key": str(key),
+        "reason": reason[:2000],
+        "raw": orjson.dumps(row, default=str).decode(),
+        "quarantined_at": datetime.now(UTC),
+    }
+    return dlt.mark.with_table_name(record, f"{table}{QUARANTINE_SUFFIX}")
+
+
+def validated(
+    rows: Iterable[dict[str, Any]],
+    *,
+    table: str,
+    model: type[BaseModel],
+    source_relation: str,
+    key_field: str = "id",
+) -> Iterator[Any]:
+    """Yield each row that validates against `model`, and a quarantine record for each other."""
+    for row in rows:
+        try:
+            model.model_validate(row)
+        except ValidationError as exc:
+            reason = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            yield quarantine_row(table, row, reason, source_relation, row.get(key_field))
+            continue
+        yield row

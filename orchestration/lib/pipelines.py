@@ -1,0 +1,27 @@
+"""The dlt pipelines crosswalk runs: one per vendor, into `raw_<vendor>` of the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dlt
+
+from orchestration.environment import warehouse_path
+
+
+def build_pipeline(
+    vendor: str, *, warehouse: Path | None = None, pipelines_dir: Path | None = None
+) -> dlt.Pipeline:
+    """The pipeline `<vendor>` loading dataset `raw_<vendor>` into the DuckDB warehouse.
+
+    Its state (incremental cursors) lives in the warehouse as well as in `pipelines_dir`, so a
+    run on a new machine resumes from the warehouse.
+    """
+    target = warehouse or warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=vendor,
+        destination=dlt.destinations.duckdb(str(target)),
+        dataset_name=f"raw_{vendor}",
+        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+    )
