@@ -54,5 +54,18 @@ def sandbox(
     )
 
 
+@app.command()
+def run(
+    select: Annotated[
+        str | None, typer.Option(help="Dagster asset selection, e.g. 'group:harvest'.")
+    ] = None,
+    push: Annotated[bool, typer.Option(help="Push write-backs after the models build.")] = True,
+) -> None:
+    """Materialize the graph once against the configured systems; non-zero exit on failure."""
+    from crosswalk_cli.run_cmd import run as run_graph
+
+    raise typer.Exit(run_graph(select, push))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,85 @@
+"""One Dagster asset per dlt resource of each vendor source, all in the warehouse writers' pool.
+
+The source and the pipeline are built anew for every run: dagster-dlt mutates the dlt schema,
+so reusing one source object across materializations in a process fails with KeyError 'name'
+(dagster-io/dagster#34052). Building them is cheap and touches no network.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from orchestration.lib.dlt_translator import CrosswalkDltTranslator
+from orchestration.lib.pipelines import build_pipeline
+
+# Vendors whose sources are wired into the graph. An import error in one of them must fail the
+# code location loudly, never drop the vendor silently.
+VENDORS: tuple[str, ...] = ()
+WAREHOUSE_POOL = "warehouse"
+
+
+def source_factory(vendor: str) -> Callable[[], dlt.sources.DltSource]:
+    """The `<vendor>_source` constructor of `dlt_sources.<vendor>`."""
+    module = importlib.import_module(f"dlt_sources.{vendor}")
+    return getattr(module, f"{vendor}_source")
+
+
+def cursor_metadata(pipeline: dlt.Pipeline, vendor: str, resource: str) -> dict[str, Any]:
+    """The resource's incremental state (its cursor per instance), as asset metadata.
+
+    Cursors are positions (timestamps, event uuids), never credentials; large states (a key
+    set) are cut short rather than bloating the event log.
+    """
+    sources = pipeline.state.get("sources", {})
+    state = sources.get(vendor, {}).get("resources", {}).get(resource)
+    if not state:
+        return {}
+    text = str(state)
+    if len(text) > 4000:
+        return {"cursor": dg.MetadataValue.text(text[:4000] + " ...")}
+    return {"cursor": dg.MetadataValue.json(state)}
+
+
+def vendor_assets(vendor: str) -> dg.AssetsDefinition:
+    make_source = source_factory(vendor)
+    translator = CrosswalkDltTranslator(vendor)
+
+    @dlt_assets(
+        dlt_source=make_source(),
+        dlt_pipeline=build_pipeline(vendor),
+        name=f"{vendor}_raw",
+        group_name=vendor,
+        dagster_dlt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
+        pipeline = build_pipeline(vendor)
+        for event in dlt.run(
+            context=context,
+            dlt_source=make_source(),
+            dlt_pipeline=pipeline,
+            dagster_dlt_translator=translator,
+        ).fetch_row_count():
+            if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
+                resource = event.asset_key.path[-1]
+                yield dg.MaterializeResult(
+                    asset_key=event.asset_key,
+                    metadata={
+                        **(event.metadata or {}),
+                        **cursor_metadata(pipeline, vendor, resource),
+                    },
+                )
+            else:
+                yield event
+
+    return _assets
+
+
+def ingest_assets() -> list[dg.AssetsDefinition]:
+    return [vendor_assets(vendor) for vendor in VENDORS]
