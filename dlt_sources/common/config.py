@@ -67,8 +67,14 @@ def load_instances(vendor: str, secret_keys: tuple[str, ...]) -> list[Instance]:
     instances = []
     for name in names:
         section = f"sources.{vendor}.{name}"
-        settings = _lookup(dlt.config, section) or {}
-        base_url = settings.get("base_url") if isinstance(settings, dict) else None
+        settings = dict(_lookup(dlt.config, section) or {})
+        # A section read whole comes from the toml files only: look each key up on its own so
+        # env vars (SOURCES__<VENDOR>__<INSTANCE>__<KEY>) override it, as dlt's do elsewhere.
+        for key in {"base_url", *settings}:
+            value = _lookup(dlt.config, f"{section}.{key}")
+            if value is not None:
+                settings[key] = value
+        base_url = settings.get("base_url")
         if not base_url:
             raise MissingSetting(f"{vendor}/{name}: no base URL configured ({section}.base_url)")
         secrets = {}

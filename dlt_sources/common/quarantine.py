@@ -16,12 +16,28 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 QUARANTINE_SUFFIX = "__quarantine"
+QUARANTINE_COLUMNS: list[dict[str, Any]] = [
+    {"name": "source_relation", "data_type": "text", "nullable": False},
+    {"name": "record_key", "data_type": "text", "nullable": False},
+    {"name": "reason", "data_type": "text", "nullable": False},
+    {"name": "raw", "data_type": "text", "nullable": False},
+    {"name": "quarantined_at", "data_type": "timestamp", "nullable": False},
+]
 
 
 def quarantine_row(
-    table: str, row: dict[str, Any], reason: str, source_relation: str, key: object
+    table: str,
+    row: dict[str, Any],
+    reason: str,
+    source_relation: str,
+    key: object,
+    disposition: str = "merge",
 ) -> Any:
-    """A quarantine record for `row`, routed to `<table>__quarantine`."""
+    """A quarantine record for `row`, routed to `<table>__quarantine`.
+
+    `disposition` is the quarantine's write disposition: merge (a record re-read while still
+    broken replaces its earlier quarantine row) or replace, for tables re-read in full.
+    """
     record = {
         "source_relation": source_relation,
         "record_key": str(key),
@@ -29,7 +45,15 @@ def quarantine_row(
         "raw": orjson.dumps(row, default=str).decode(),
         "quarantined_at": datetime.now(UTC),
     }
-    return dlt.mark.with_table_name(record, f"{table}{QUARANTINE_SUFFIX}")
+    # A table variant of its own: the quarantine must not inherit the resource's primary key,
+    # columns or merge disposition (a merge on `id` would refuse every quarantined row).
+    hints = dlt.mark.make_hints(
+        table_name=f"{table}{QUARANTINE_SUFFIX}",
+        write_disposition=disposition,  # type: ignore[arg-type]
+        primary_key=["source_relation", "record_key"],
+        columns=QUARANTINE_COLUMNS,
+    )
+    return dlt.mark.with_hints(record, hints, create_table_variant=True)
 
 
 def validated(
@@ -39,6 +63,7 @@ def validated(
     model: type[BaseModel],
     source_relation: str,
     key_field: str = "id",
+    quarantine_disposition: str = "merge",
 ) -> Iterator[Any]:
     """Yield each row that validates against `model`, and a quarantine record for each other."""
     for row in rows:
@@ -48,6 +73,8 @@ def validated(
             reason = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
-            yield quarantine_row(table, row, reason, source_relation, row.get(key_field))
+            yield quarantine_row(
+                table, row, reason, source_relation, row.get(key_field), quarantine_disposition
+            )
             continue
         yield row

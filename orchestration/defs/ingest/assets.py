@@ -54,7 +54,6 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
         dlt_source=make_source(),
         dlt_pipeline=build_pipeline(vendor),
         name=f"{vendor}_raw",
-        group_name=vendor,
         dagster_dlt_translator=translator,
         pool=WAREHOUSE_POOL,
     )
