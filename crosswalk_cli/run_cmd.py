@@ -32,7 +32,7 @@ def run(select: str | None, push: bool) -> int:
             tags={"crosswalk/trigger": "cli"},
         )
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.materialization
         rows = materialization.metadata.get("dagster/row_count")
         shown = f"{rows.value} rows" if rows is not None else ""
         sys.stdout.write(f"  {materialization.asset_key.to_user_string():40} {shown}\n")

@@ -1,0 +1,325 @@
+"""Gusto client (OAuth refresh, page/per paging, the events feed) and the per-run change sets.
+
+Vendor quirks handled here:
+- Auth is OAuth 2: a company's refresh token is exchanged at `POST /oauth/token` for a two-hour
+  access token; `GET /v1/token_info` names the company the token belongs to. A 401 mid-run
+  (expiry) refreshes once and retries.
+- Lists answer a bare JSON array; the page's place travels in `X-Total-Pages` headers.
+- The change feed (`/v1/events`) pages by cursor (`starting_after_uuid`) and answers
+  `X-Has-Next-Page`; an unknown (or expired) cursor answers 422.
+- Payroll lists refuse windows over a year and end dates over three months ahead; business
+  "today" is not served anywhere, so the last window's end is found by bisection on that 422.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import orjson
+import requests
+
+from dlt_sources.common.config import Instance
+from dlt_sources.common.http import retrying_session
+from dlt_sources.gusto import settings
+
+
+class GustoAuthError(RuntimeError):
+    """Gusto refused an instance's credentials (the message names the settings, never values)."""
+
+
+class GustoApiError(RuntimeError):
+    """Gusto answered a request with a final (non-retryable) error."""
+
+    def __init__(self, message: str, status: int, error_key: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_key = error_key
+
+
+class CursorExpired(RuntimeError):
+    """The feed no longer knows the stored cursor (older than its 30-day retention)."""
+
+
+def _error_key(response: requests.Response) -> str | None:
+    try:
+        errors = response.json().get("errors") or []
+        return errors[0].get("error_key") if errors else None
+    except (ValueError, AttributeError):
+        return None
+
+
+class GustoClient:
+    """One instance's (company's) authenticated session; tokens are fetched lazily."""
+
+    def __init__(self, instance: Instance, session: requests.Session | None = None) -> None:
+        self.instance = instance
+        self.session = session or retrying_session()
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._company: str | None = None
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        name = self.instance.name
+        body = {
+            "client_id": self.instance.secrets["client_id"],
+            "client_secret": self.instance.secrets["client_secret"],
+            "grant_type": "refresh_token",
+            "refresh_token": self.instance.secrets["refresh_token"],
+        }
+        response = self.session.post(
+            self.instance.base_url + settings.TOKEN_PATH,
+            json=body,
+            headers={settings.VERSION_HEADER: settings.API_VERSION},
+        )
+        if response.status_code in (400, 401, 403):
+            try:
+                reason = response.json().get("error", "refused")
+            except ValueError:
+                reason = "refused"
+            raise GustoAuthError(
+                f"gusto/{name}: the token endpoint refused the credentials ({reason}); check "
+                f"sources.gusto.{name}.client_id, client_secret and refresh_token"
+            )
+        if response.status_code != 200:
+            raise GustoApiError(
+                f"gusto/{name}: token endpoint answered {response.status_code}",
+                response.status_code,
+            )
+        answer = response.json()
+        self._token = answer["access_token"]
+        expires_in = float(answer.get("expires_in") or 7200)
+        self._token_expires = time.monotonic() + expires_in - settings.TOKEN_REFRESH_MARGIN_SECONDS
+
+    def _headers(self) -> dict[str, str]:
+        if self._token is None or time.monotonic() >= self._token_expires:
+            self._refresh()
+        return {
+            "Authorization": f"Bearer {self._token}",
+            settings.VERSION_HEADER: settings.API_VERSION,
+            "Accept": "application/json",
+        }
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
+        """GET `path`; refreshes the token once on 401; raises on any other final error."""
+        response = self.session.get(
+            self.instance.base_url + path, params=params, headers=self._headers()
+        )
+        if response.status_code == 401:
+            self._token = None  # expired or revoked: one refresh, then the answer stands
+            response = self.session.get(
+                self.instance.base_url + path, params=params, headers=self._headers()
+            )
+        if response.status_code >= 400:
+            raise GustoApiError(
+                f"gusto/{self.instance.name}: GET {path} answered {response.status_code}: "
+                f"{response.text[:300]}",
+                response.status_code,
+                _error_key(response),
+            )
+        return response
+
+    @property
+    def company(self) -> str:
+        """The company uuid of this instance's token."""
+        if self._company is None:
+            info = self.get(settings.TOKEN_INFO_PATH).json()
+            self._company = info["resource"]["uuid"]
+        return self._company
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def paged(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every record of a page/per collection, reading `X-Total-Pages`."""
+        page = 1
+        while True:
+            response = self.get(path, {**(params or {}), "page": page, "per": settings.PER_PAGE})
+            rows = orjson.loads(response.content)
+            yield from rows
+            total_pages = int(response.headers.get("X-Total-Pages") or 0)
+            if not rows or page >= total_pages:
+                return
+            page += 1
+
+    def latest_event(self) -> dict[str, Any] | None:
+        """The newest event of the company's feed (the starting cursor of a full load)."""
+        rows = self.get(settings.EVENTS_PATH, {"sort_order": "desc", "limit": 1}).json()
+        return rows[0] if rows else None
+
+    def events_after(self, cursor: str) -> list[dict[str, Any]]:
+        """Every event after `cursor`, oldest first.
+
+        Raises:
+            CursorExpired: the feed answers 422 (a cursor it no longer knows).
+        """
+        events: list[dict[str, Any]] = []
+        while True:
+            try:
+                response = self.get(
+                    settings.EVENTS_PATH,
+                    {
+                        "starting_after_uuid": cursor,
+                        "sort_order": "asc",
+                        "limit": settings.EVENTS_LIMIT,
+                    },
+                )
+            except GustoApiError as exc:
+                if exc.status == 422:
+                    raise CursorExpired(str(exc)) from exc
+                raise
+            page = response.json()
+            events.extend(page)
+            if not page or response.headers.get("X-Has-Next-Page", "false") != "true":
+                return events
+            cursor = page[-1]["uuid"]
+
+    def employees(self) -> Iterator[dict[str, Any]]:
+        """Every employee with jobs, every compensation (history) and terminations."""
+        path = settings.EMPLOYEES_PATH.format(company=self.company)
+        yield from self.paged(path, {"include": "all_compensations"})
+
+    def payroll(self, payroll_uuid: str) -> dict[str, Any]:
+        """One payroll with all its pay statements (unpaged: one request per payroll)."""
+        path = settings.PAYROLL_PATH.format(company=self.company, payroll=payroll_uuid)
+        # orjson: pay statements are the bulk of the bytes; requests' decoder is ~5x slower.
+        return orjson.loads(self.get(path, {"include": "taxes,benefits"}).content)
+
+    def _payroll_window(self, start: date, end: date | None, per: int = 0) -> requests.Response:
+        params: dict[str, Any] = {
+            "processing_statuses": "processed,unprocessed",
+            "payroll_types": "regular,off_cycle",
+            "date_filter_by": "check_date",
+            "start_date": start.isoformat(),
+            "page": 1,
+            "per": per or settings.PER_PAGE,
+        }
+        if end is not None:
+            params["end_date"] = end.isoformat()
+        return self.get(settings.PAYROLLS_PATH.format(company=self.company), params)
+
+    def _accepts_end(self, start: date, end: date) -> bool:
+        try:
+            self._payroll_window(start, end, per=1)
+        except GustoApiError as exc:
+            if exc.status == 422 and exc.error_key == "end_date":
+                return False
+            raise
+        return True
+
+    def payroll_uuids(self, start_date: str) -> list[str]:
+        """Uuids of every payroll (any status or type) with a check date since `start_date`.
+
+        Walks one-year check-date windows up to the latest end date Gusto accepts.
+        """
+        path = settings.PAYROLLS_PATH.format(company=self.company)
+        start = date.fromisoformat(start_date)
+        uuids: list[str] = []
+        while True:
+            end = start + timedelta(days=settings.PAYROLL_WINDOW_DAYS)
+            last = False
+            if not self._accepts_end(start, end):
+                # Past business "today" + 3 months: bisect for the last accepted end date.
+                low, high = start, end
+                while (high - low).days > 1:
+                    middle = low + (high - low) / 2
+                    if self._accepts_end(start, middle):
+                        low = middle
+                    else:
+                        high = middle
+                end, last = low, True
+            params = {
+                "processing_statuses": "processed,unprocessed",
+                "payroll_types": "regular,off_cycle",
+                "date_filter_by": "check_date",
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+            }
+            uuids.extend(row["uuid"] for row in self.paged(path, params))
+            if last:
+                return list(dict.fromkeys(uuids))
+            start = end + timedelta(days=1)
+
+
+@dataclass
+class Delta:
+    """The payrolls one resource should read for one instance, from one starting cursor."""
+
+    full: bool
+    cursor: str | None  # the cursor to store once the rows are loaded
+    payroll_uuids: set[str] = field(default_factory=set)
+    events: int = 0
+
+
+class InstanceSync:
+    """One run's view of one instance: employees read once, the feed once per starting cursor.
+
+    Employees (with jobs, compensations, terminations) are listed in full every run and each
+    resource loads only the employees whose part changed (fingerprints in its state): the sandbox,
+    like a payroll admin keying a record by hand, adds employees that no event announces, so the
+    feed alone would miss them. Payrolls follow the feed. Every payroll resource keeps its own
+    cursor; normally they hold the same one, so the feed and the statements are read once per run.
+    """
+
+    def __init__(self, client: GustoClient) -> None:
+        self.client = client
+        self._deltas: dict[str | None, Delta] = {}
+        self._employees: list[dict[str, Any]] | None = None
+        self._payrolls: dict[tuple[bool, frozenset[str]], list[dict[str, Any]]] = {}
+
+    def delta(self, cursor: str | None) -> Delta:
+        """The change set since `cursor` (a full read when None or expired)."""
+        if cursor not in self._deltas:
+            self._deltas[cursor] = self._compute(cursor)
+        return self._deltas[cursor]
+
+    def _full(self) -> Delta:
+        # The newest event is read BEFORE the data: changes made while we read are replayed
+        # next run (closed range at the start; merge absorbs the duplicates).
+        latest = self.client.latest_event()
+        return Delta(full=True, cursor=latest["uuid"] if latest else None)
+
+    def _compute(self, cursor: str | None) -> Delta:
+        if cursor is None:
+            return self._full()
+        try:
+            events = self.client.events_after(cursor)
+        except CursorExpired:
+            return self._full()
+        delta = Delta(full=False, cursor=events[-1]["uuid"] if events else cursor)
+        delta.events = len(events)
+        for event in events:
+            entity, uuid = event.get("entity_type"), event.get("entity_uuid")
+            if not uuid:
+                continue
+            if entity in settings.PAYROLL_EVENT_ENTITIES:
+                delta.payroll_uuids.add(uuid)
+        return delta
+
+    def all_employees(self) -> list[dict[str, Any]]:
+        """Every employee with jobs, all compensations and terminations (read once per run)."""
+        if self._employees is None:
+            self._employees = list(self.client.employees())
+        return self._employees
+
+    def payrolls(
+        self, delta: Delta, start_date: str, recheck: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The payrolls (with their statements) the delta asks for, plus the `recheck` ones."""
+        wanted = set(delta.payroll_uuids) | set(recheck or [])
+        key = (delta.full, frozenset(wanted))
+        if key not in self._payrolls:
+            uuids = self.client.payroll_uuids(start_date) if delta.full else sorted(wanted)
+            details = []
+            for uuid in uuids:
+                try:
+                    details.append(self.client.payroll(uuid))
+                except GustoApiError as exc:
+                    if exc.status != 404:  # a payroll cancelled since its event: nothing to read
+                        raise
+            self._payrolls[key] = details
+        return self._payrolls[key]

@@ -1,0 +1,187 @@
+"""NetSuite (ERP) source: SuiteQL reads of the records crosswalk reconciles, per instance.
+
+Eleven resources, one per raw table of the contract (docs/sandbox.md). Reference tables
+(subsidiaries, departments, classifications, locations, accounts) are small and re-read in full
+each run (merged, so nothing is duplicated). Customers, jobs, employees, resource allocations,
+transactions and transaction lines are read incrementally by `lastmodifieddate`
+(`linelastmodifieddate` for lines) from a cursor kept per instance in the resource's dlt state;
+the range is closed at its start and merge absorbs the overlap. Deletions come from SuiteQL's
+`deletedrecord` (read by `deleteddate` with a second cursor) and become tombstone rows
+(`_deleted=True`, a `hard_delete` column) that remove the row from the raw table.
+
+A deleted journal takes its lines with it and `deletedrecord` names only the journal, so the
+lines' tombstones are keyed by the uniquekeys the warehouse holds for that journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import dlt
+from dlt.common.typing import TDataItem
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+from dlt.sources import DltResource
+
+from dlt_sources.common.config import Instance, load_instances
+from dlt_sources.common.quarantine import QUARANTINE_SUFFIX, validated
+from dlt_sources.netsuite.helpers import (
+    NetSuiteClient,
+    arrow_page,
+    arrow_schema,
+    to_date,
+    typed,
+)
+from dlt_sources.netsuite.models import MODELS
+from dlt_sources.netsuite.settings import (
+    DLT_TYPES,
+    INITIAL_CURSOR,
+    QUARANTINE_COLUMNS,
+    SECRET_KEYS,
+    TABLES,
+    Table,
+)
+
+__all__ = ["netsuite_source"]
+
+
+@dlt.source(name="netsuite", max_table_nesting=0)
+def netsuite_source(selected: Sequence[Instance] | None = None) -> list[DltResource]:
+    """NetSuite's raw tables for every configured instance (no network call until iterated).
+
+    Args:
+        selected: instances to read; by default every one configured under
+            `sources.netsuite` (see README.md).
+    """
+    chosen = list(selected) if selected is not None else load_instances("netsuite", SECRET_KEYS)
+    clients: dict[str, NetSuiteClient] = {}
+
+    def client_for(instance: Instance) -> NetSuiteClient:
+        # One client per instance, shared by the resources: one request in flight at a time.
+        if instance.source_relation not in clients:
+            clients[instance.source_relation] = NetSuiteClient(instance)
+        return clients[instance.source_relation]
+
+    return [_resource(table, chosen, client_for) for table in TABLES.values()]
+
+
+def _hints(table: Table) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "source_relation": {"data_type": "text", "nullable": False},
+        **{c: {"data_type": DLT_TYPES[k], "nullable": True} for c, k in table.columns.items()},
+        "_deleted": {"data_type": "bool", "nullable": True, "hard_delete": True},
+    }
+    columns[table.key]["nullable"] = False
+    return columns
+
+
+def _resource(
+    table: Table, instances: list[Instance], client_for: Callable[[Instance], NetSuiteClient]
+) -> DltResource:
+    def rows() -> Iterator[TDataItem]:
+        state = dlt.current.resource_state()
+        for instance in instances:
+            cursors = state.setdefault(instance.source_relation, {})
+            client = client_for(instance)
+            yield from _changed_rows(client, table, instance, cursors)
+            if table.deleted_types:
+                yield from _tombstones(client, table, instance, cursors)
+
+    resource = dlt.resource(rows, name=table.name)
+    # The quarantine table's hints are set first, as a table variant of an otherwise bare
+    # resource: a variant starts as a copy of the resource's hints, and must not inherit the
+    # record's key and columns. Records routed there by `validated` pick this variant up.
+    resource.apply_hints(
+        table_name=table.name + QUARANTINE_SUFFIX,
+        write_disposition="merge",
+        primary_key=("source_relation", "record_key"),
+        columns=QUARANTINE_COLUMNS,  # type: ignore[arg-type]
+        create_table_variant=True,
+    )
+    resource.apply_hints(
+        write_disposition="merge",
+        primary_key=("source_relation", table.key),
+        columns=_hints(table),
+    )
+    return resource
+
+
+def _changed_rows(
+    client: NetSuiteClient, table: Table, instance: Instance, cursors: dict[str, str]
+) -> Iterator[TDataItem]:
+    """Rows modified since the cursor (all rows for a reference table), validated."""
+    if table.cursor:
+        start = cursors.get("modified", INITIAL_CURSOR)
+        where: str | None = f"{table.cursor} >= {to_date(start)}"
+        order: tuple[str, ...] = (table.cursor, table.key)
+    else:
+        where, order = None, (table.key,)
+    schema = arrow_schema(table) if table.arrow else None
+    for items in client.keyset(table.record, list(table.columns), order, where):
+        page = [typed(item, table, instance.source_relation) for item in items]
+        checked = validated(
+            page,
+            table=table.name,
+            model=MODELS[table.name],
+            source_relation=instance.source_relation,
+            key_field=table.key,
+        )
+        if schema is None:
+            yield from checked
+        else:
+            valid: list[dict[str, Any]] = []
+            for item in checked:
+                if isinstance(item, dict):
+                    valid.append(item)
+                else:
+                    yield item  # a quarantine record, routed to its own table
+            if valid:
+                yield arrow_page(valid, schema)
+        if table.cursor and items[-1].get(table.cursor):
+            # Pages are ordered by the cursor: the last item holds the page's latest stamp.
+            cursors["modified"] = max(
+                cursors.get("modified", INITIAL_CURSOR), items[-1][table.cursor]
+            )
+
+
+def _tombstones(
+    client: NetSuiteClient, table: Table, instance: Instance, cursors: dict[str, str]
+) -> Iterator[TDataItem]:
+    """Tombstones for records listed in `deletedrecord` since the deletion cursor."""
+    start = cursors.get("deleted", INITIAL_CURSOR)
+    kinds = ", ".join(f"'{kind}'" for kind in table.deleted_types)
+    where = f"LOWER(recordtype) IN ({kinds}) AND deleteddate >= {to_date(start)}"
+    columns = ["id", "recordtype", "recordid", "deleteddate"]
+    for items in client.keyset("deletedrecord", columns, ("deleteddate", "id"), where):
+        ids = [int(item["recordid"]) for item in items]
+        if table.name == "transaction_lines":
+            keys = _loaded_line_keys(instance.source_relation, ids)
+        else:
+            keys = ids
+        if keys:
+            tombstones = [
+                {"source_relation": instance.source_relation, table.key: key, "_deleted": True}
+                for key in keys
+            ]
+            yield arrow_page(tombstones, arrow_schema(table)) if table.arrow else tombstones
+        cursors["deleted"] = max(cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"])
+
+
+def _loaded_line_keys(source_relation: str, transaction_ids: list[int]) -> list[int]:
+    """Uniquekeys the warehouse holds for lines of the given (deleted) transactions."""
+    if not transaction_ids:
+        return []
+    pipeline = dlt.current.pipeline()
+    placeholders = ", ".join("%s" for _ in transaction_ids)
+    try:
+        with pipeline.sql_client() as sql:
+            name = sql.make_qualified_table_name("transaction_lines")
+            found = sql.execute_sql(
+                f"SELECT uniquekey FROM {name} WHERE source_relation = %s "
+                f'AND "transaction" IN ({placeholders})',
+                source_relation,
+                *transaction_ids,
+            )
+    except DatabaseUndefinedRelation:
+        return []  # nothing loaded yet, so nothing to delete
+    return [int(row[0]) for row in found or []]

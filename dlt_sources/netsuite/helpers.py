@@ -1,0 +1,213 @@
+"""NetSuite client: TBA-signed SuiteQL over one session, keyset paging, and typing of strings.
+
+Quirks handled here:
+- OAuth 1.0a TBA signatures carry a nonce and a timestamp that NetSuite refuses to see twice or
+  older than 300 s, so a retried request must be signed afresh. dlt's retrying session retries
+  `Session.send` with the prepared request it was given; the signature is therefore applied in
+  the transport adapter, which runs once per attempt.
+- SuiteQL stops at 100,000 results per query, so pages are read by keyset (each page is a new
+  query `WHERE (cursor, key) > (last seen) ORDER BY cursor, key`, offset 0), never by offsets.
+- Every value is a string and NULL fields are left out of an item: rows are completed with None
+  and typed by the column kinds of `settings.TABLES`.
+- Accounts allow few concurrent requests (5 in a sandbox; 429 beyond): the client sends one
+  request at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import requests
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
+from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth1
+
+from dlt_sources.common.config import Instance
+from dlt_sources.common.http import retrying_session
+from dlt_sources.netsuite.settings import (
+    PAGE_SIZE,
+    SUITEQL_PATH,
+    TO_DATE_FORMAT,
+    Table,
+)
+
+
+class NetSuiteError(RuntimeError):
+    """NetSuite refused a request for good (not a transient failure)."""
+
+
+class SigningAdapter(HTTPAdapter):
+    """Transport adapter that signs every attempt with a fresh TBA nonce and timestamp."""
+
+    def __init__(self, auth: OAuth1) -> None:
+        super().__init__()
+        self._auth = auth
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        signed = self._auth(request.copy())
+        return super().send(signed, *args, **kwargs)
+
+
+class NetSuiteClient:
+    """SuiteQL reader for one NetSuite instance (one request in flight at a time)."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.url = instance.base_url + SUITEQL_PATH
+        account = str(instance.settings.get("account") or "")
+        if not account:
+            raise NetSuiteError(
+                f"netsuite/{instance.name}: setting sources.netsuite.{instance.name}.account "
+                "(the TBA realm) is not set"
+            )
+        auth = OAuth1(
+            client_key=instance.secrets["consumer_key"],
+            client_secret=instance.secrets["consumer_secret"],
+            resource_owner_key=instance.secrets["token_id"],
+            resource_owner_secret=instance.secrets["token_secret"],
+            signature_method=SIGNATURE_HMAC_SHA256,
+            realm=account,
+        )
+        self.session = retrying_session()
+        prefix = instance.base_url.split("://", 1)[0] + "://"
+        self.session.mount(prefix, SigningAdapter(auth))
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def page(self, query: str, limit: int = PAGE_SIZE) -> dict[str, Any]:
+        """One SuiteQL page (offset 0) of `query`: the envelope {items, hasMore, ...}."""
+        with self._lock:
+            response = self.session.post(
+                self.url,
+                params={"limit": limit, "offset": 0},
+                headers={"Prefer": "transient", "Content-Type": "application/json"},
+                data=orjson.dumps({"q": query}),
+            )
+            self.requests += 1
+        if response.status_code == 401:
+            raise NetSuiteError(
+                f"netsuite/{self.instance.name}: the TBA credentials were refused (401); check "
+                f"sources.netsuite.{self.instance.name}.consumer_key / consumer_secret / "
+                "token_id / token_secret and the account (realm)"
+            )
+        if response.status_code >= 400:
+            raise NetSuiteError(
+                f"netsuite/{self.instance.name}: SuiteQL answered {response.status_code}: "
+                f"{response.text[:500]}"
+            )
+        return orjson.loads(response.content)
+
+    def keyset(
+        self, record: str, columns: list[str], order: tuple[str, ...], where: str | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of `record` ordered by the `order` columns, each read after the previous page.
+
+        Args:
+            record: SuiteQL record type.
+            columns: columns to select (must include the `order` columns).
+            order: one or two columns that order rows uniquely (cursor and key, or key).
+            where: a fixed condition (e.g. the cursor's lower bound), or None.
+        """
+        last: tuple[Any, ...] | None = None
+        while True:
+            conditions = [where] if where else []
+            if last is not None:
+                conditions.append(after(order, last))
+            query = f"SELECT {', '.join(columns)} FROM {record}"
+            if conditions:
+                query += " WHERE " + " AND ".join(f"({c})" for c in conditions)
+            query += " ORDER BY " + ", ".join(order)
+            envelope = self.page(query)
+            items = envelope.get("items") or []
+            for item in items:
+                item.pop("links", None)
+            if items:
+                yield items
+            if not envelope.get("hasMore") or not items:
+                return
+            last = tuple(items[-1].get(c) for c in order)
+
+
+def after(order: tuple[str, ...], last: tuple[Any, ...]) -> str:
+    """SuiteQL condition for rows after `last` in the order of `order` (keyset paging)."""
+    if len(order) == 1:
+        return f"{order[0]} > {int(last[0])}"
+    cursor, key = order
+    stamp = to_date(last[0])
+    return f"{cursor} > {stamp} OR ({cursor} = {stamp} AND {key} > {int(last[1])})"
+
+
+def to_date(stamp: str) -> str:
+    """A SuiteQL TO_DATE literal for an ISO timestamp ('2026-03-01T09:00:00Z')."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return f"TO_DATE('{moment.strftime('%Y-%m-%d %H:%M:%S')}', '{TO_DATE_FORMAT}')"
+
+
+def _as_datetime(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_CONVERTERS = {
+    "int": int,
+    "decimal": Decimal,
+    "date": date.fromisoformat,
+    "datetime": _as_datetime,
+    "bool": {"T": True, "F": False}.__getitem__,
+    "text": str,
+}
+
+
+def typed(item: dict[str, Any], table: Table, source_relation: str) -> dict[str, Any]:
+    """A raw row: every column present (None where SuiteQL left it out), values typed.
+
+    A value that does not convert is kept as its string, so the table's pydantic model refuses
+    it and the row goes to quarantine with the reason rather than being silently altered.
+    """
+    row: dict[str, Any] = {"source_relation": source_relation}
+    for column, kind in table.columns.items():
+        value = item.get(column)
+        if value is not None and value != "":
+            with contextlib.suppress(ValueError, KeyError, InvalidOperation):
+                value = _CONVERTERS[kind](value)
+        elif value == "":
+            value = None
+        row[column] = value
+    row["_deleted"] = False
+    return row
+
+
+_ARROW_TYPES = {
+    "int": pa.int64(),
+    "decimal": pa.decimal128(38, 9),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us", tz="UTC"),
+    "bool": pa.bool_(),
+    "text": pa.string(),
+}
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of a table's raw rows (as `typed` builds them)."""
+    return pa.schema(
+        [
+            pa.field("source_relation", pa.string(), nullable=False),
+            *(
+                pa.field(c, _ARROW_TYPES[k], nullable=c != table.key)
+                for c, k in table.columns.items()
+            ),
+            pa.field("_deleted", pa.bool_()),
+        ]
+    )
+
+
+def arrow_page(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """One page of rows (valid ones or tombstones) as an Arrow table of `schema`."""
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,224 @@
+"""NetSuite tables crosswalk reads with SuiteQL: their columns, types, keys and cursors.
+
+Column names are SuiteQL's (lowercase). Every value arrives as a string, so each column carries
+the kind the client turns it into: `int` (ids and references), `decimal` (money, hours, rates),
+`date` ('YYYY-MM-DD'), `datetime` (lastmodifieddate stamps), `bool` ('T'/'F') or `text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUITEQL_PATH = "/query/v1/suiteql"
+# SuiteQL's default and maximum page.
+PAGE_SIZE = 1000
+# TO_DATE format of the cursor literals (NetSuite's Oracle mask; the sandbox accepts it too).
+TO_DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+# Where a first run starts reading changes and deletions: before any record existed.
+INITIAL_CURSOR = "1970-01-01T00:00:00Z"
+SECRET_KEYS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One raw table: the SuiteQL record it reads and how.
+
+    Attributes:
+        name: raw table name (the contract of docs/sandbox.md).
+        record: SuiteQL record type.
+        columns: column -> kind, in select order.
+        key: the record's unique id column (keyset paging and primary key).
+        cursor: last-modified column for incremental reads; None re-reads the table in full.
+        deleted_types: `deletedrecord.recordtype` values whose rows are tombstones here.
+    """
+
+    name: str
+    record: str
+    columns: dict[str, str]
+    key: str = "id"
+    cursor: str | None = "lastmodifieddate"
+    deleted_types: tuple[str, ...] = ()
+    arrow: bool = False
+
+
+_REF = {"externalid": "text", "isinactive": "bool", "lastmodifieddate": "datetime"}
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "subsidiaries",
+            "subsidiary",
+            {"id": "int", "name": "text", "country": "text", "currency": "text", **_REF},
+            cursor=None,
+        ),
+        Table(
+            "departments",
+            "department",
+            {"id": "int", "name": "text", "subsidiary": "int", **_REF},
+            cursor=None,
+        ),
+        Table(
+            "classifications", "classification", {"id": "int", "name": "text", **_REF}, cursor=None
+        ),
+        Table(
+            "locations",
+            "location",
+            {"id": "int", "name": "text", "subsidiary": "int", "country": "text", **_REF},
+            cursor=None,
+        ),
+        Table(
+            "accounts",
+            "account",
+            {"id": "int", "acctnumber": "text", "fullname": "text", "accttype": "text", **_REF},
+            cursor=None,
+        ),
+        Table(
+            "customers",
+            "customer",
+            {
+                "id": "int",
+                "entityid": "text",
+                "companyname": "text",
+                "subsidiary": "int",
+                "currency": "text",
+                "externalid": "text",
+                "isinactive": "bool",
+                "datecreated": "datetime",
+                "lastmodifieddate": "datetime",
+            },
+            deleted_types=("customer",),
+        ),
+        Table(
+            "jobs",
+            "job",
+            {
+                "id": "int",
+                "entityid": "text",
+                "companyname": "text",
+                "parent": "int",
+                "subsidiary": "int",
+                "entitystatus": "text",
+                "jobbillingtype": "text",
+                "startdate": "date",
+                "projectedenddate": "date",
+                "enddate": "date",
+                "externalid": "text",
+                "isinactive": "bool",
+                "datecreated": "datetime",
+                "lastmodifieddate": "datetime",
+            },
+            deleted_types=("job",),
+        ),
+        Table(
+            "employees",
+            "employee",
+            {
+                "id": "int",
+                "entityid": "text",
+                "externalid": "text",
+                "firstname": "text",
+                "lastname": "text",
+                "email": "text",
+                "title": "text",
+                "subsidiary": "int",
+                "department": "int",
+                "class": "int",
+                "location": "int",
+                "supervisor": "int",
+                "laborcost": "decimal",
+                "hiredate": "date",
+                "releasedate": "date",
+                "isinactive": "bool",
+                "datecreated": "datetime",
+                "lastmodifieddate": "datetime",
+            },
+            deleted_types=("employee",),
+        ),
+        Table(
+            "resource_allocations",
+            "resourceallocation",
+            {
+                "id": "int",
+                "allocationresource": "int",
+                "project": "int",
+                "startdate": "date",
+                "enddate": "date",
+                "allocationamount": "decimal",
+                "allocationunit": "text",
+                "externalid": "text",
+                "datecreated": "datetime",
+                "lastmodifieddate": "datetime",
+            },
+            deleted_types=("resourceallocation",),
+        ),
+        Table(
+            "transactions",
+            "transaction",
+            {
+                "id": "int",
+                "tranid": "text",
+                "type": "text",
+                "trandate": "date",
+                "subsidiary": "int",
+                "currency": "text",
+                "memo": "text",
+                "externalid": "text",
+                "approvalstatus": "text",
+                "createddate": "datetime",
+                "lastmodifieddate": "datetime",
+            },
+            deleted_types=("journalentry", "transaction"),
+        ),
+        Table(
+            "transaction_lines",
+            "transactionline",
+            {
+                "uniquekey": "int",
+                "transaction": "int",
+                "id": "int",
+                "account": "int",
+                "debit": "decimal",
+                "credit": "decimal",
+                "memo": "text",
+                "entity": "int",
+                "department": "int",
+                "class": "int",
+                "subsidiary": "int",
+                "custcol_cw_project": "int",
+                "custcol_cw_time_entry": "text",
+                "custcol_cw_entry_version": "text",
+                "custcol_cw_hours": "decimal",
+                "custcol_cw_cost_rate": "decimal",
+                "custcol_cw_pay_run": "text",
+                "linelastmodifieddate": "datetime",
+            },
+            key="uniquekey",
+            cursor="linelastmodifieddate",
+            # A deleted journal takes its lines with it; deletedrecord lists only the journal.
+            deleted_types=("journalentry", "transaction"),
+            # The high-volume table: pages go to dlt as Arrow tables (no per-row normalising).
+            arrow=True,
+        ),
+    )
+}
+
+# dlt data types of the kinds (decimals keep their exact value).
+DLT_TYPES = {
+    "int": "bigint",
+    "decimal": "decimal",
+    "date": "date",
+    "datetime": "timestamp",
+    "bool": "bool",
+    "text": "text",
+}
+
+# `<table>__quarantine`: the shape of `common.quarantine.quarantine_row`, keyed by the record, so a
+# record re-read while still broken replaces its quarantine row instead of repeating it.
+QUARANTINE_COLUMNS: dict[str, dict[str, object]] = {
+    "source_relation": {"data_type": "text", "nullable": False},
+    "record_key": {"data_type": "text", "nullable": False},
+    "reason": {"data_type": "text"},
+    "raw": {"data_type": "text"},
+    "quarantined_at": {"data_type": "timestamp"},
+}

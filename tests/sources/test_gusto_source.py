@@ -1,0 +1,331 @@
+"""The Gusto source against a real sandbox over HTTP (vendor rate limits on).
+
+One sandbox serves the module; tests run in file order because the clock only moves forward:
+first load, then a day of activity plus API writes and a payroll (incremental), the feed-cursor
+fallback, faults, a refused credential, and a SIGKILL mid-load.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from dlt_sources.common.config import load_instances
+from dlt_sources.gusto import gusto_source
+from dlt_sources.gusto.helpers import GustoClient, InstanceSync
+from orchestration.lib.pipelines import build_pipeline
+from tests.sources.conftest import raw_counts, truth_counts
+from tests.support.gusto import open_session
+from tests.support.sandbox_process import REPO, SandboxProcess
+
+TABLES = [
+    "employees",
+    "jobs",
+    "compensations",
+    "departments",
+    "locations",
+    "terminations",
+    "pay_schedules",
+    "payrolls",
+    "payroll_employee_compensations",
+]
+EMPLOYEE_TABLES = ("employees", "jobs", "compensations", "terminations")
+PAYROLL_TABLES = ("payrolls", "payroll_employee_compensations")
+KEYS = {t: ("source_relation", "uuid") for t in TABLES} | {
+    "payroll_employee_compensations": ("source_relation", "payroll_uuid", "employee_uuid")
+}
+
+
+def loaded_rows(pipeline: object) -> dict[str, int]:
+    """Rows the last run normalized per table (what was fetched and kept, not what exists)."""
+    counts = pipeline.last_trace.last_normalize_info.row_counts  # type: ignore[attr-defined]
+    return {t: counts.get(t, 0) for t in TABLES}
+
+
+def duplicate_keys(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return {
+            table: conn.execute(
+                f"select count(*) from (select {', '.join(KEYS[table])} from raw_gusto.{table} "
+                f"group by all having count(*) > 1)"
+            ).fetchone()[0]
+            for table in TABLES
+        }
+
+
+def test_first_run_lands_every_table_equal_to_truth(aimed, pipeline_for, warehouse) -> None:
+    pipeline = pipeline_for("gusto")
+    started = time.monotonic()
+    pipeline.run(gusto_source())
+    elapsed = time.monotonic() - started
+
+    truth = truth_counts(aimed, "gusto")
+    assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    assert sum(loaded_rows(pipeline).values()) / elapsed > 100  # rows/s, rate limits on
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        relations = {
+            r[0] for r in conn.execute("select source_relation from raw_gusto.employees").fetchall()
+        }
+        hours = conn.execute(
+            "select count(*) from raw_gusto.payroll_employee_compensations "
+            "where regular_hours > 0 and lines_json like '%Regular Hours%'"
+        ).fetchone()[0]
+        variants = conn.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'raw_gusto' and column_name like '%\\_\\_v\\_%' escape '\\'"
+        ).fetchall()
+    assert relations == {"gusto_us", "gusto_uk", "gusto_de"}
+    assert variants == []  # no column split into type variants
+    assert hours > 0  # hourly workers' Regular Hours summed into a column, lines kept as JSON
+    assert duplicate_keys(warehouse) == dict.fromkeys(TABLES, 0)
+
+
+def _api_changes(sandbox: SandboxProcess) -> dict[str, str]:
+    """Creates and updates made through Gusto's API: what a payroll admin does in a day."""
+    session = open_session(sandbox)
+    try:
+        company = session.company_uuid
+        people = session.get(f"/v1/companies/{company}/employees", per=100).json()
+        active = [p for p in people if not p["terminated"] and p["jobs"]]
+        created = session.client.post(
+            f"/v1/companies/{company}/employees",
+            json={"first_name": "Ada", "last_name": "Ingest", "email": "ada.ingest@example.com"},
+        )
+        created.raise_for_status()
+        new_uuid = created.json()["uuid"]
+        job = session.client.post(
+            f"/v1/employees/{new_uuid}/jobs", json={"title": "Analyst", "hire_date": "2026-03-05"}
+        )
+        job.raise_for_status()
+        renamed = active[0]
+        session.client.put(
+            f"/v1/employees/{renamed['uuid']}",
+            json={"version": renamed["version"], "first_name": "Renamed"},
+        ).raise_for_status()
+        leaver = active[1]
+        session.client.post(
+            f"/v1/employees/{leaver['uuid']}/terminations", json={"effective_date": "2026-03-20"}
+        ).raise_for_status()
+        raised = active[2]["jobs"][0]["compensations"][0]
+        session.client.put(
+            f"/v1/compensations/{raised['uuid']}",
+            json={"version": raised["version"], "rate": "99999.00"},
+        ).raise_for_status()
+    finally:
+        session.close()
+    return {"created": new_uuid, "renamed": renamed["uuid"], "raised": raised["uuid"]}
+
+
+def _remove_employee(sandbox: SandboxProcess, warehouse: Path) -> str:
+    """Make an employee vanish from Gusto's list with its jobs and compensations (the API has no
+    delete: edit the sandbox's store directly); one already loaded, never terminated or paid."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        loaded = {r[0] for r in conn.execute("select uuid from raw_gusto.employees").fetchall()}
+    with sqlite3.connect(sandbox.state, timeout=30) as conn:
+        candidates = conn.execute(
+            "select e.uuid from gusto_employees e where not exists (select 1 from "
+            "gusto_terminations t where t.employee_uuid = e.uuid) and not exists (select 1 from "
+            "gusto_employee_compensations s where s.employee_uuid = e.uuid) and exists (select 1 "
+            "from gusto_jobs j where j.employee_uuid = e.uuid) order by e.uuid"
+        ).fetchall()
+        uuid = next(r[0] for r in candidates if r[0] in loaded)
+        for table in ("gusto_compensations", "gusto_jobs"):
+            conn.execute(f"delete from {table} where employee_uuid = ?", (uuid,))
+        conn.execute("delete from gusto_employees where uuid = ?", (uuid,))
+    return uuid
+
+
+def _hours_mismatches(sandbox: SandboxProcess, warehouse: Path) -> list[tuple[str, str]]:
+    """Pay statements whose loaded hours differ from the hourly lines Gusto holds."""
+    with sqlite3.connect(sandbox.state, timeout=30) as conn:
+        held = {
+            (p, e): round(h, 3)
+            for p, e, h in conn.execute(
+                "select payroll_uuid, employee_uuid, sum(cast(hours as real)) from gusto_pay_lines "
+                "where line_type = 'hourly' group by 1, 2"
+            )
+        }
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        loaded = conn.execute(
+            "select payroll_uuid, employee_uuid, hourly_hours "
+            "from raw_gusto.payroll_employee_compensations"
+        ).fetchall()
+    return [(p, e) for p, e, h in loaded if abs(held.get((p, e), 0.0) - h) > 0.001]
+
+
+def test_second_run_fetches_only_the_changes(aimed, pipeline_for, warehouse) -> None:
+    before = truth_counts(aimed, "gusto")
+    control = aimed.base("control")
+    payrolls_processed, days = 0, 0
+    while payrolls_processed == 0 and days < 31:  # payrolls happen on pay days only
+        report = httpx.post(control + "/advance", params={"days": 1}, timeout=300).json()
+        payrolls_processed += sum(
+            d["activity"].get("payrolls_processed", 0) for d in report["days"]
+        )
+        days += 1
+    assert payrolls_processed > 0
+    changed = _api_changes(aimed)
+    removed = _remove_employee(aimed, warehouse)
+    truth = truth_counts(aimed, "gusto")
+
+    pipeline = pipeline_for("gusto")
+    pipeline.run(gusto_source())
+
+    assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    fetched = loaded_rows(pipeline)
+    # Employees: the API's create, rename and termination (a new version), the hand-keyed
+    # records of the days played (about one a day, no event announces them) and one tombstone;
+    # far below the table's 200+ rows.
+    assert 4 <= fetched["employees"] <= 4 + days
+    # The new job, the job whose current rate was raised, and the removed employee's tombstone.
+    assert fetched["jobs"] == 3
+    assert fetched["compensations"] == 3
+    assert fetched["terminations"] == 1
+    assert fetched["payrolls"] == payrolls_processed
+    new_statements = (
+        truth["payroll_employee_compensations"] - before["payroll_employee_compensations"]
+    )
+    # The new payrolls' statements, and those whose hours were keyed in place (about one a day).
+    assert new_statements <= fetched["payroll_employee_compensations"] <= new_statements + days
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        first_name = conn.execute(
+            "select first_name from raw_gusto.employees where uuid = ?", (changed["renamed"],)
+        ).fetchone()[0]
+        rate = conn.execute(
+            "select rate from raw_gusto.compensations where uuid = ?", (changed["raised"],)
+        ).fetchone()[0]
+        gone = conn.execute(
+            "select (select count(*) from raw_gusto.employees where uuid = ?) + (select count(*) "
+            "from raw_gusto.jobs where employee_uuid = ?)",
+            (removed, removed),
+        ).fetchone()[0]
+        new = conn.execute(
+            "select count(*) from raw_gusto.jobs where employee_uuid = ?", (changed["created"],)
+        ).fetchone()[0]
+    assert (first_name, rate, gone, new) == ("Renamed", "99999.00", 0, 1)
+    # Hours keyed into a processed payroll without an event reached the warehouse too.
+    assert _hours_mismatches(aimed, warehouse) == []
+
+    pipeline.run(gusto_source())  # nothing changed since: only the small org tables reload
+    assert {t: n for t, n in loaded_rows(pipeline).items() if n} == {
+        "departments": truth["departments"],
+        "locations": truth["locations"],
+        "pay_schedules": truth["pay_schedules"],
+    }
+
+
+def test_expired_feed_cursor_falls_back_to_a_full_read(aimed) -> None:
+    """A cursor the feed no longer knows (422) makes the payrolls a full re-read."""
+    instances = load_instances("gusto", ("client_id", "client_secret", "refresh_token"))
+    instance = next(i for i in instances if i.name == "us")
+    sync = InstanceSync(GustoClient(instance))
+    delta = sync.delta("00000000-0000-4000-8000-000000000000")
+    payrolls = sync.payrolls(delta, "2020-01-01")
+
+    with sqlite3.connect(aimed.state, timeout=30) as conn:
+        company_payrolls = conn.execute(
+            "select count(*) from gusto_payrolls where company_uuid = ?", (sync.client.company,)
+        ).fetchone()[0]
+    assert delta.full and delta.cursor is not None
+    assert len(payrolls) == company_payrolls
+    assert all(p["employee_compensations"] for p in payrolls)
+
+
+def test_full_run_with_faults_lands_truth(aimed, tmp_path) -> None:
+    control = aimed.base("control")
+    httpx.post(control + "/faults", json={"profile": "default"}, timeout=30).raise_for_status()
+    try:
+        warehouse = tmp_path / "faults.duckdb"
+        pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        pipeline.run(gusto_source())
+        injected = httpx.get(control + "/faults", timeout=30).json()["injected"]
+    finally:
+        httpx.post(control + "/faults", json={"profile": "none"}, timeout=30).raise_for_status()
+    truth = truth_counts(aimed, "gusto")
+    assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    assert duplicate_keys(warehouse) == dict.fromkeys(TABLES, 0)
+    assert injected  # the run really met faults
+
+
+def test_wrong_credential_fails_fast_naming_the_setting(aimed, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CROSSWALK_PROFILE", "tenant")
+    secret = "not-the-refresh-token-42"
+    for name, token in (("US", secret), ("UK", "sandbox-refresh-uk"), ("DE", "sandbox-refresh-de")):
+        monkeypatch.setenv(f"SOURCES__GUSTO__{name}__CLIENT_ID", "sandbox-client")
+        monkeypatch.setenv(f"SOURCES__GUSTO__{name}__CLIENT_SECRET", "sandbox-secret")
+        monkeypatch.setenv(f"SOURCES__GUSTO__{name}__REFRESH_TOKEN", token)
+    warehouse = tmp_path / "refused.duckdb"
+    pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+
+    started = time.monotonic()
+    with pytest.raises(Exception) as failure:
+        pipeline.run(gusto_source())
+    message = str(failure.value)
+
+    assert time.monotonic() - started < 30  # a 4xx from the token endpoint is not retried
+    assert "gusto/us" in message and "sources.gusto.us" in message and "refresh_token" in message
+    assert secret not in message and "sandbox-secret" not in message
+    assert pipeline.first_run  # nothing was loaded: no package, no state
+    assert (
+        not warehouse.exists()
+        or not duckdb.connect(str(warehouse))
+        .execute("select count(*) from information_schema.tables where table_schema = 'raw_gusto'")
+        .fetchone()[0]
+    )
+
+
+def test_missing_secret_in_tenant_profile_names_the_setting(aimed, monkeypatch) -> None:
+    monkeypatch.setenv("CROSSWALK_PROFILE", "tenant")
+    for name in ("US", "UK", "DE"):
+        for key in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"):
+            monkeypatch.delenv(f"SOURCES__GUSTO__{name}__{key}", raising=False)
+    with pytest.raises(Exception) as failure:
+        gusto_source()
+    assert "gusto/us" in str(failure.value) and "sources.gusto.us.client_id" in str(failure.value)
+    assert "sandbox-client" not in str(failure.value)
+
+
+KILLED_RUN = """
+import sys
+from pathlib import Path
+from dlt_sources.gusto import gusto_source
+from orchestration.lib.pipelines import build_pipeline
+pipeline = build_pipeline("gusto", warehouse=Path(sys.argv[1]), pipelines_dir=Path(sys.argv[2]))
+pipeline.run(gusto_source())
+"""
+
+
+def test_sigkill_mid_load_then_rerun_lands_truth(aimed, tmp_path) -> None:
+    warehouse, pipelines_dir = tmp_path / "killed.duckdb", tmp_path / "p"
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(warehouse), str(pipelines_dir)],
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    packages = pipelines_dir / "gusto"
+    deadline = time.monotonic() + 120
+    # Kill once extraction has written a package (pages fetched) and before the load completes.
+    while child.poll() is None and time.monotonic() < deadline:
+        if any(packages.glob("normalize/*/*")) or any(packages.glob("load/new/*")):
+            os.kill(child.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+
+    pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=pipelines_dir)
+    pipeline.run(gusto_source())
+    truth = truth_counts(aimed, "gusto")
+    assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    assert duplicate_keys(warehouse) == dict.fromkeys(TABLES, 0)

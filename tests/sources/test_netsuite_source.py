@@ -1,0 +1,295 @@
+"""The NetSuite source against a real sandbox over HTTP (TBA signatures verified, 5 in flight).
+
+One sandbox serves the module and its clock only moves forward: the first run, then a day of
+activity with deletes made through the Record API, then a run killed with SIGKILL, a run under
+faults, a row broken at the source, and wrong credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import dlt
+import httpx
+import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from dlt_sources.common.config import MissingSetting
+from dlt_sources.netsuite import netsuite_source
+from dlt_sources.netsuite.helpers import to_date
+from dlt_sources.netsuite.settings import TABLES as SPECS
+from orchestration.lib.pipelines import build_pipeline
+from tests.sources.conftest import raw_counts, truth_counts
+from tests.sources.netsuite_helpers import (
+    TABLES,
+    delete_record,
+    duplicate_keys,
+    suiteql,
+    warehouse_values,
+)
+from tests.support.sandbox_process import REPO, SandboxProcess
+
+SOURCE_RELATION = "netsuite_sandbox"
+INCREMENTAL = [t.name for t in SPECS.values() if t.cursor]
+
+
+def _cursors(pipeline: dlt.Pipeline, table: str) -> dict[str, str]:
+    resources = pipeline.state["sources"]["netsuite"]["resources"]
+    return resources[table][SOURCE_RELATION]
+
+
+def test_first_run_lands_every_table_equal_to_truth(
+    aimed: SandboxProcess, pipeline_for: Callable[[str], dlt.Pipeline], warehouse: Path
+) -> None:
+    pipeline = pipeline_for("netsuite")
+    started = time.monotonic()
+    pipeline.run(netsuite_source())
+    elapsed = time.monotonic() - started
+
+    truth = truth_counts(aimed, "netsuite")
+    assert set(truth) == set(TABLES)
+    assert raw_counts(warehouse, "netsuite", TABLES) == truth
+    assert all(n == 0 for n in duplicate_keys(warehouse).values())
+    # Strings arrive typed: decimals, booleans, dates and ids are columns of their own type.
+    types = dict(
+        warehouse_values(
+            warehouse,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw_netsuite' and table_name = 'employees'",
+        )
+    )
+    assert types["laborcost"].startswith("DECIMAL")
+    assert types["isinactive"] == "BOOLEAN"
+    assert types["hiredate"] == "DATE"
+    assert types["id"] == "BIGINT"
+    assert warehouse_values(
+        warehouse, "select count(*) from raw_netsuite.employees where source_relation is null"
+    ) == [(0,)]
+    rows = sum(truth.values())
+    assert rows / elapsed > 200, f"{rows} rows in {elapsed:.1f}s"
+
+
+def test_second_run_reads_only_changes_and_applies_deletes(
+    aimed: SandboxProcess, pipeline_for: Callable[[str], dlt.Pipeline], warehouse: Path
+) -> None:
+    pipeline = pipeline_for("netsuite")
+    if not pipeline.state.get("sources"):
+        pipeline.run(netsuite_source())
+    sizes = raw_counts(warehouse, "netsuite", TABLES)
+
+    httpx.post(aimed.base("control") + "/advance", params={"days": 1}, timeout=600)
+    employee = suiteql(aimed, "SELECT id FROM employee ORDER BY id")[3]["id"]
+    allocation = suiteql(aimed, "SELECT id FROM resourceallocation ORDER BY id")[5]["id"]
+    journal = suiteql(aimed, "SELECT id FROM transaction ORDER BY id")[0]["id"]
+    journal_lines = warehouse_values(
+        warehouse,
+        f'select count(*) from raw_netsuite.transaction_lines where "transaction" = {journal}',
+    )[0][0]
+    assert journal_lines > 0
+    delete_record(aimed, "employee", int(employee))
+    delete_record(aimed, "resourceAllocation", int(allocation))
+    delete_record(aimed, "journalentry", int(journal))
+
+    # What the cursors say changed since the first run, measured by the sandbox itself.
+    changed = {}
+    for table in INCREMENTAL:
+        spec = SPECS[table]
+        stamp = to_date(_cursors(pipeline, table)["modified"])
+        changed[table] = int(
+            suiteql(
+                aimed,
+                f"SELECT COUNT(*) AS n FROM {spec.record} WHERE {spec.cursor} >= {stamp}",
+            )[0]["n"]
+        )
+
+    pipeline.run(netsuite_source())
+    fetched = pipeline.last_trace.last_normalize_info.row_counts
+
+    # The incremental tables fetched what changed (plus the three tombstones), nothing more.
+    assert fetched["employees"] == changed["employees"] + 1
+    assert fetched["resource_allocations"] == changed["resource_allocations"] + 1
+    assert fetched["transactions"] == changed["transactions"] + 1
+    assert fetched["transaction_lines"] == changed["transaction_lines"] + journal_lines
+    assert fetched.get("customers", 0) == changed["customers"]
+    assert fetched.get("jobs", 0) == changed["jobs"]
+    assert fetched["transaction_lines"] < sizes["transaction_lines"] * 0.1
+    assert sum(fetched.get(t, 0) for t in INCREMENTAL) < sum(sizes[t] for t in INCREMENTAL) * 0.2
+
+    truth = truth_counts(aimed, "netsuite")
+    assert raw_counts(warehouse, "netsuite", TABLES) == truth
+    assert all(n == 0 for n in duplicate_keys(warehouse).values())
+    for table, key, value in (
+        ("employees", "id", employee),
+        ("resource_allocations", "id", allocation),
+        ("transactions", "id", journal),
+        ("transaction_lines", '"transaction"', journal),
+    ):
+        assert warehouse_values(
+            warehouse, f"select count(*) from raw_netsuite.{table} where {key} = {value}"
+        ) == [(0,)], table
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from dlt_sources.netsuite import helpers, netsuite_source
+from orchestration.lib.pipelines import build_pipeline
+
+marks = Path(sys.argv[3])
+page = helpers.NetSuiteClient.page
+
+def counted(self, query, limit=helpers.PAGE_SIZE):
+    with marks.open("a") as out:
+        out.write("page\\n")
+    return page(self, query, limit)
+
+helpers.NetSuiteClient.page = counted
+pipeline = build_pipeline("netsuite", warehouse=Path(sys.argv[1]), pipelines_dir=Path(sys.argv[2]))
+pipeline.run(netsuite_source())
+"""
+
+
+def test_killed_run_then_rerun_lands_truth(aimed: SandboxProcess, tmp_path: Path) -> None:
+    warehouse, pipelines, marks = tmp_path / "w.duckdb", tmp_path / "pipelines", tmp_path / "marks"
+    env = {
+        **os.environ,
+        "SOURCES__NETSUITE__SANDBOX__BASE_URL": aimed.base("netsuite"),
+        "CROSSWALK_PROFILE": "sandbox",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(warehouse), str(pipelines), str(marks)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if marks.exists() and len(marks.read_text().splitlines()) >= 12:
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, "the run ended before it could be killed"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=pipelines)
+    pipeline.run(netsuite_source())
+    assert raw_counts(warehouse, "netsuite", TABLES) == truth_counts(aimed, "netsuite")
+    assert all(n == 0 for n in duplicate_keys(warehouse).values())
+
+
+def test_full_run_under_faults_lands_truth(aimed: SandboxProcess, tmp_path: Path) -> None:
+    faults = aimed.base("control") + "/faults"
+    httpx.post(faults, json={"profile": "default"}, timeout=30).raise_for_status()
+    try:
+        warehouse = tmp_path / "w.duckdb"
+        pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        pipeline.run(netsuite_source())
+        injected = httpx.get(faults, timeout=30).json()
+    finally:
+        httpx.post(faults, json={"profile": "none"}, timeout=30).raise_for_status()
+    assert raw_counts(warehouse, "netsuite", TABLES) == truth_counts(aimed, "netsuite")
+    assert all(n == 0 for n in duplicate_keys(warehouse).values())
+    assert sum(injected["injected"]["netsuite"].values()) > 0, injected
+
+
+def test_row_broken_at_the_source_is_quarantined(aimed: SandboxProcess, tmp_path: Path) -> None:
+    # NetSuite seeds no dirty records; break an employee's labour cost and a journal line's debit
+    # in the sandbox's store (the Record API would refuse both) and read them into a fresh
+    # warehouse.
+    broken = int(suiteql(aimed, "SELECT id FROM employee ORDER BY id")[7]["id"])
+    lines = suiteql(aimed, "SELECT uniquekey FROM transactionline ORDER BY uniquekey")
+    line = int(lines[9]["uniquekey"])
+    with sqlite3.connect(aimed.state, timeout=30) as conn:
+        cost = conn.execute("select laborcost from ns_employee where id = ?", (broken,)).fetchone()
+        debit = conn.execute(
+            "select debit from ns_transactionline where uniquekey = ?", (line,)
+        ).fetchone()
+        conn.execute("update ns_employee set laborcost = 'n/a' where id = ?", (broken,))
+        conn.execute("update ns_transactionline set debit = '12,5' where uniquekey = ?", (line,))
+    try:
+        warehouse = tmp_path / "w.duckdb"
+        pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        pipeline.run(netsuite_source().with_resources("employees", "transaction_lines"))
+    finally:
+        with sqlite3.connect(aimed.state, timeout=30) as conn:
+            conn.execute("update ns_employee set laborcost = ? where id = ?", (cost[0], broken))
+            conn.execute(
+                "update ns_transactionline set debit = ? where uniquekey = ?", (debit[0], line)
+            )
+
+    truth = truth_counts(aimed, "netsuite")["employees"]
+    kept = raw_counts(warehouse, "netsuite", ["employees"])["employees"]
+    quarantined = warehouse_values(
+        warehouse, "select record_key, reason, raw from raw_netsuite.employees__quarantine"
+    )
+    assert kept + len(quarantined) == truth
+    assert [(key, "laborcost" in reason) for key, reason, _ in quarantined] == [(str(broken), True)]
+    assert '"n/a"' in quarantined[0][2]
+    # The quarantine table has the quarantine shape only, not the record's columns or key.
+    shape = warehouse_values(
+        warehouse,
+        "select column_name from information_schema.columns where table_schema = 'raw_netsuite' "
+        "and table_name = 'employees__quarantine' and column_name not like '_dlt%'",
+    )
+    assert {c for (c,) in shape} == {
+        "source_relation",
+        "record_key",
+        "reason",
+        "raw",
+        "quarantined_at",
+    }
+    assert warehouse_values(
+        warehouse, f"select count(*) from raw_netsuite.employees where id = {broken}"
+    ) == [(0,)]
+    # Transaction lines (Arrow pages) quarantine the same way, beside their Arrow table.
+    truth_lines = truth_counts(aimed, "netsuite")["transaction_lines"]
+    kept_lines = raw_counts(warehouse, "netsuite", ["transaction_lines"])["transaction_lines"]
+    bad_lines = warehouse_values(
+        warehouse, "select record_key, reason from raw_netsuite.transaction_lines__quarantine"
+    )
+    assert kept_lines + len(bad_lines) == truth_lines
+    assert [(key, "debit" in reason) for key, reason in bad_lines] == [(str(line), True)]
+
+
+def test_wrong_credential_fails_fast_naming_the_setting(
+    aimed: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSWALK_PROFILE", "tenant")
+    wrong = "not-the-token-secret-4711"
+    for key, value in {
+        "CONSUMER_KEY": "sandbox-consumer",
+        "CONSUMER_SECRET": "sandbox-consumer-secret",
+        "TOKEN_ID": "sandbox-token-id",
+        "TOKEN_SECRET": wrong,
+    }.items():
+        monkeypatch.setenv(f"SOURCES__NETSUITE__SANDBOX__{key}", value)
+    warehouse = tmp_path / "w.duckdb"
+    pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+    started = time.monotonic()
+    with pytest.raises(PipelineStepFailed) as failed:
+        pipeline.run(netsuite_source())
+    assert time.monotonic() - started < 15
+    message = str(failed.value)
+    assert "netsuite/sandbox" in message
+    assert "token_secret" in message
+    assert wrong not in message
+    assert not warehouse.exists() or not warehouse_values(
+        warehouse,
+        "select table_name from information_schema.tables where table_schema = 'raw_netsuite' "
+        "and table_name = 'employees'",
+    )
+
+    # A secret left unset in a tenant profile is refused before any request, by name.
+    monkeypatch.delenv("SOURCES__NETSUITE__SANDBOX__TOKEN_SECRET")
+    with pytest.raises(MissingSetting) as missing:
+        netsuite_source()
+    assert "sources.netsuite.sandbox.token_secret" in str(missing.value)
