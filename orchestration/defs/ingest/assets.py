@@ -5,8 +5,7 @@ so reusing one source object across materializations in a process fails with Key
 (dagster-io/dagster#34052). Building them is cheap and touches no network.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,7 +19,7 @@ from orchestration.lib.pipelines import build_pipeline
 
 # Vendors whose sources are wired into the graph. An import error in one of them must fail the
 # code location loudly, never drop the vendor silently.
-VENDORS: tuple[str, ...] = ()
+VENDORS: tuple[str, ...] = ("bamboohr", "netsuite", "gusto")
 WAREHOUSE_POOL = "warehouse"
 
 
@@ -30,20 +29,34 @@ def source_factory(vendor: str) -> Callable[[], dlt.sources.DltSource]:
     return getattr(module, f"{vendor}_source")
 
 
-def cursor_metadata(pipeline: dlt.Pipeline, vendor: str, resource: str) -> dict[str, Any]:
-    """The resource's incremental state (its cursor per instance), as asset metadata.
+CURSOR_WORDS = ("cursor", "since", "latest", "lastmodified", "updated")
 
-    Cursors are positions (timestamps, event uuids), never credentials; large states (a key
-    set) are cut short rather than bloating the event log.
+
+def cursor_positions(state: object, path: str = "") -> dict[str, str]:
+    """Scalar entries of a resource state that name a cursor position, by their state path.
+
+    Sources keep more than cursors in state (known row ids, change hashes); only positions are
+    worth showing, and never credentials (sources keep none in state).
     """
+    found: dict[str, str] = {}
+    if isinstance(state, dict):
+        for key, value in state.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, dict):
+                found.update(cursor_positions(value, where))
+            elif isinstance(value, str | int | float) and any(
+                word in where.lower() for word in CURSOR_WORDS
+            ):
+                found[where] = str(value)
+    return found
+
+
+def cursor_metadata(pipeline: dlt.Pipeline, vendor: str, resource: str) -> dict[str, Any]:
+    """The resource's cursor positions per instance, as asset metadata."""
     sources = pipeline.state.get("sources", {})
     state = sources.get(vendor, {}).get("resources", {}).get(resource)
-    if not state:
-        return {}
-    text = str(state)
-    if len(text) > 4000:
-        return {"cursor": dg.MetadataValue.text(text[:4000] + " ...")}
-    return {"cursor": dg.MetadataValue.json(state)}
+    positions = cursor_positions(state or {})
+    return {"cursors": dg.MetadataValue.json(positions)} if positions else {}
 
 
 def vendor_assets(vendor: str) -> dg.AssetsDefinition:

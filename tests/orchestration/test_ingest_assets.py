@@ -1,0 +1,167 @@
+"""Ingestion as Dagster assets: keys, pool, repeated runs, and `crosswalk run` end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import httpx
+import pytest
+
+from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.sources import BASES
+
+pytestmark = pytest.mark.skipif(not VENDORS, reason="no vendor source is wired into the graph")
+
+
+def test_every_raw_table_is_an_asset_keyed_vendor_slash_table() -> None:
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    for vendor in VENDORS:
+        counted = set(httpx_free_truth_tables()[vendor])
+        assert {f"{vendor}/{table}" for table in counted} <= keys
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        vendor = key.path[0]
+        assert node.group_name == vendor
+        assert not node.parent_keys  # raw tables are roots
+        assert node.pools == {WAREHOUSE_POOL}
+
+
+def httpx_free_truth_tables() -> dict[str, list[str]]:
+    """The raw table names of docs/sandbox.md, per system."""
+    return {
+        "bamboohr": [
+            "employees",
+            "job_info",
+            "compensation",
+            "employment_status",
+            "time_off_requests",
+        ],
+        "netsuite": [
+            "subsidiaries",
+            "departments",
+            "classifications",
+            "locations",
+            "accounts",
+            "customers",
+            "jobs",
+            "employees",
+            "resource_allocations",
+            "transactions",
+            "transaction_lines",
+        ],
+        "harvest": [
+            "users",
+            "clients",
+            "projects",
+            "tasks",
+            "user_assignments",
+            "task_assignments",
+            "time_entries",
+            "forecast_assignments",
+        ],
+        "gusto": [
+            "employees",
+            "jobs",
+            "compensations",
+            "departments",
+            "locations",
+            "terminations",
+            "pay_schedules",
+            "payrolls",
+            "payroll_employee_compensations",
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def run_sandbox(tmp_path_factory: pytest.TempPathFactory):
+    process = start_sandbox(tmp_path_factory.mktemp("run-sandbox"))
+    yield process
+    process.stop()
+
+
+def run_env(sandbox: SandboxProcess, workdir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CROSSWALK_WAREHOUSE": str(workdir / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(workdir / "dagster_home"),
+        "CROSSWALK_PROFILE": "sandbox",
+    }
+    for vendor, instances in BASES.items():
+        for name, path in instances.items():
+            env[f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL"] = sandbox.url + path
+    env["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = sandbox.url + "/forecast"
+    return env
+
+
+def crosswalk_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crosswalk_cli.main", "run", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_crosswalk_run_lands_every_raw_table_equal_to_truth(
+    run_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    env = run_env(run_sandbox, tmp_path)
+    result = crosswalk_run(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "succeeded" in result.stdout
+    truth = httpx.get(run_sandbox.base("control") + "/truth/counts", timeout=120).json()
+    with duckdb.connect(env["CROSSWALK_WAREHOUSE"], read_only=True) as conn:
+        for vendor in VENDORS:
+            for table, expected in truth[vendor].items():
+                landed = conn.execute(f'select count(*) from raw_{vendor}."{table}"').fetchone()[0]
+                assert landed == expected, f"{vendor}/{table}: {landed} landed, truth {expected}"
+    # The runs are in the instance the UI reads.
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        assert instance.get_runs_count() >= 1
+
+
+def test_crosswalk_run_fails_loudly_when_a_system_is_down(tmp_path: Path) -> None:
+    down = SandboxProcess("http://127.0.0.1:9", 9, tmp_path / "none", None, tmp_path / "log")  # type: ignore[arg-type]
+    env = run_env(down, tmp_path)
+    result = crosswalk_run(env, "--select", f"group:{VENDORS[0]}")
+    assert result.returncode != 0
+    assert "failed" in result.stdout
+    assert not Path(env["CROSSWALK_WAREHOUSE"]).exists() or _no_rows(env["CROSSWALK_WAREHOUSE"])
+
+
+def _no_rows(warehouse: str) -> bool:
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        tables = conn.execute(
+            "select count(*) from information_schema.tables where table_schema like 'raw_%' "
+            "and table_name not like '_dlt%'"
+        ).fetchone()[0]
+    return tables == 0
+
+
+def test_materializing_twice_in_one_process_succeeds(
+    run_sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Regression for dagster-io/dagster#34052: dagster-dlt mutates the dlt schema, so a second
+    # materialization of the same @dlt_assets in one process failed with KeyError: 'name'.
+    for key, value in run_env(run_sandbox, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    from orchestration.definitions import defs
+    from orchestration.defs.ingest.assets import vendor_assets
+
+    assets = vendor_assets(VENDORS[0])
+    with dg.DagsterInstance.ephemeral() as instance:
+        for _ in range(2):
+            result = dg.materialize([assets], instance=instance, resources=defs.resources)
+            assert result.success
