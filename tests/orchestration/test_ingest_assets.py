@@ -16,8 +16,6 @@ from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 from tests.support.sources import BASES
 
-pytestmark = pytest.mark.skipif(not VENDORS, reason="no vendor source is wired into the graph")
-
 
 def test_every_raw_table_is_an_asset_keyed_vendor_slash_table() -> None:
     from orchestration.definitions import defs

@@ -19,7 +19,7 @@ from orchestration.lib.pipelines import build_pipeline
 
 # Vendors whose sources are wired into the graph. An import error in one of them must fail the
 # code location loudly, never drop the vendor silently.
-VENDORS: tuple[str, ...] = ("bamboohr", "netsuite", "gusto")
+VENDORS: tuple[str, ...] = ("bamboohr", "netsuite", "harvest", "gusto")
 WAREHOUSE_POOL = "warehouse"
 
 
