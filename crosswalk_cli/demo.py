@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from orchestration.instance import ensure_dagster_home
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -43,12 +45,12 @@ def main() -> None:
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8700"))
     dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
     size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
+    dagster_home = ensure_dagster_home(REPO / ".dagster_home")
     env = {
         **os.environ,
         "CROSSWALK_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
-        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME", str(REPO / ".dagster_home")),
+        "DAGSTER_HOME": str(dagster_home),
     }
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     bin_dir = Path(sys.executable).parent
     sandbox = subprocess.Popen(
         [
