@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
+from tests.support.contract import RAW_TABLES
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 from tests.support.sources import BASES
 
@@ -23,61 +24,13 @@ def test_every_raw_table_is_an_asset_keyed_vendor_slash_table() -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     for vendor in VENDORS:
-        counted = set(httpx_free_truth_tables()[vendor])
-        assert {f"{vendor}/{table}" for table in counted} <= keys
+        assert {f"{vendor}/{table}" for table in RAW_TABLES[vendor]} <= keys
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         vendor = key.path[0]
         assert node.group_name == vendor
         assert not node.parent_keys  # raw tables are roots
         assert node.pools == {WAREHOUSE_POOL}
-
-
-def httpx_free_truth_tables() -> dict[str, list[str]]:
-    """The raw table names of docs/sandbox.md, per system."""
-    return {
-        "bamboohr": [
-            "employees",
-            "job_info",
-            "compensation",
-            "employment_status",
-            "time_off_requests",
-        ],
-        "netsuite": [
-            "subsidiaries",
-            "departments",
-            "classifications",
-            "locations",
-            "accounts",
-            "customers",
-            "jobs",
-            "employees",
-            "resource_allocations",
-            "transactions",
-            "transaction_lines",
-        ],
-        "harvest": [
-            "users",
-            "clients",
-            "projects",
-            "tasks",
-            "user_assignments",
-            "task_assignments",
-            "time_entries",
-            "forecast_assignments",
-        ],
-        "gusto": [
-            "employees",
-            "jobs",
-            "compensations",
-            "departments",
-            "locations",
-            "terminations",
-            "pay_schedules",
-            "payrolls",
-            "payroll_employee_compensations",
-        ],
-    }
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.contract import RAW_TABLES
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 from vendor_sandbox.truth.rules import RULES
 
@@ -24,43 +25,6 @@ ACTIVITY_KINDS = {
     "time_entries_logged",
     "time_entries_approved",
     "payrolls_processed",
-}
-RAW_TABLES = {
-    "bamboohr": {"employees", "job_info", "compensation", "employment_status", "time_off_requests"},
-    "netsuite": {
-        "subsidiaries",
-        "departments",
-        "classifications",
-        "locations",
-        "accounts",
-        "customers",
-        "jobs",
-        "employees",
-        "resource_allocations",
-        "transactions",
-        "transaction_lines",
-    },
-    "harvest": {
-        "users",
-        "clients",
-        "projects",
-        "tasks",
-        "user_assignments",
-        "task_assignments",
-        "time_entries",
-        "forecast_assignments",
-    },
-    "gusto": {
-        "employees",
-        "jobs",
-        "compensations",
-        "departments",
-        "locations",
-        "terminations",
-        "pay_schedules",
-        "payrolls",
-        "payroll_employee_compensations",
-    },
 }
 
 
