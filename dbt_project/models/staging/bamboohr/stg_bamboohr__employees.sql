@@ -1,0 +1,28 @@
+-- One row per HCM employee (the system of record for who a person is).
+select
+    source_relation,
+    {{ remote_id('id') }} as remote_id,
+    id as employee_id,
+    employee_number,
+    first_name,
+    last_name,
+    preferred_name,
+    work_email,
+    {{ email_key('work_email') }} as email_key,
+    job_title,
+    department,
+    division,
+    location,
+    supervisor_eid as supervisor_employee_id,
+    hire_date,
+    termination_date,
+    status,
+    status = 'Active' as is_active,
+    custom_billable = 'Yes' as is_billable,
+    pay_type,
+    custom_legal_entity as legal_entity_code,
+    custom_cost_center as cost_center_code,
+    custom_labor_category as labor_category_code,
+    {{ utc('last_changed') }} as remote_updated_at,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('bamboohr', 'employees') }}

@@ -1,0 +1,26 @@
+-- Payroll employees, one Gusto instance (source_relation) per company.
+select
+    source_relation,
+    uuid as remote_id,
+    uuid as employee_uuid,
+    company_uuid,
+    first_name,
+    last_name,
+    email,
+    work_email,
+    {{ email_key('coalesce(work_email, email)') }} as email_key,
+    employee_code,
+    department,
+    department_uuid,
+    manager_uuid,
+    title,
+    cast(hired_at as date) as hire_date,
+    terminated as is_terminated,
+    not terminated as is_active,
+    onboarded as is_onboarded,
+    current_employment_status as employment_status,
+    flsa_status,
+    payment_method,
+    version,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('gusto', 'employees') }}

@@ -1,0 +1,28 @@
+-- Time entries. `updated_at` is the entry's version: an approved entry posts to the ERP once per
+-- version. Entries that failed validation at ingest are in the quarantine table instead.
+select
+    source_relation,
+    {{ remote_id('id') }} as remote_id,
+    id as time_entry_id,
+    user_id,
+    project_id,
+    project_code,
+    task_id,
+    task_name,
+    client_id,
+    user_assignment_id,
+    task_assignment_id,
+    spent_date,
+    cast(hours as {{ dbt.type_numeric() }}) as hours,
+    cast(rounded_hours as {{ dbt.type_numeric() }}) as rounded_hours,
+    is_closed as is_approved,
+    is_locked,
+    is_billed,
+    billable as is_billable,
+    cast(billable_rate as {{ dbt.type_numeric() }}) as bill_rate,
+    cast(cost_rate as {{ dbt.type_numeric() }}) as cost_rate,
+    external_reference_id,
+    {{ utc('created_at') }} as remote_created_at,
+    {{ utc('updated_at') }} as remote_updated_at,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('harvest', 'time_entries') }}

@@ -1,0 +1,11 @@
+-- ERP classes (the firm's labor categories).
+select
+    source_relation,
+    {{ remote_id('id') }} as remote_id,
+    id as class_id,
+    name,
+    externalid as external_id,
+    not isinactive as is_active,
+    {{ utc('lastmodifieddate') }} as remote_updated_at,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('netsuite', 'classifications') }}

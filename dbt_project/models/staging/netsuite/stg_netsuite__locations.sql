@@ -1,0 +1,13 @@
+-- ERP locations.
+select
+    source_relation,
+    {{ remote_id('id') }} as remote_id,
+    id as location_id,
+    name,
+    subsidiary as subsidiary_id,
+    country,
+    externalid as external_id,
+    not isinactive as is_active,
+    {{ utc('lastmodifieddate') }} as remote_updated_at,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('netsuite', 'locations') }}

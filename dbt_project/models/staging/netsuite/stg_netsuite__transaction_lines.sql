@@ -1,0 +1,28 @@
+-- Journal lines. crosswalk's custom columns tie a labour line to the PSA time entry version it
+-- posts (custcol_cw_time_entry + custcol_cw_entry_version) and a payroll line to its pay run.
+select
+    source_relation,
+    {{ remote_id('uniquekey') }} as remote_id,
+    uniquekey as transaction_line_key,
+    transaction as transaction_id,
+    id as line_number,
+    account as account_id,
+    cast(debit as {{ dbt.type_numeric() }}) as debit,
+    cast(credit as {{ dbt.type_numeric() }}) as credit,
+    cast(coalesce(debit, 0) - coalesce(credit, 0) as {{ dbt.type_numeric() }}) as amount,
+    memo,
+    entity as employee_id,
+    department as department_id,
+    class as class_id,
+    subsidiary as subsidiary_id,
+    custcol_cw_project as job_id,
+    custcol_cw_time_entry as time_entry_remote_id,
+    custcol_cw_entry_version as time_entry_version,
+    {{ utc(dbt.safe_cast('custcol_cw_entry_version', 'timestamp with time zone')) }}
+        as time_entry_version_at,
+    cast(custcol_cw_hours as {{ dbt.type_numeric() }}) as hours,
+    cast(custcol_cw_cost_rate as {{ dbt.type_numeric() }}) as cost_rate,
+    custcol_cw_pay_run as pay_run_remote_id,
+    {{ utc('linelastmodifieddate') }} as remote_updated_at,
+    coalesce(_deleted, false) as is_deleted
+from {{ source('netsuite', 'transaction_lines') }}
