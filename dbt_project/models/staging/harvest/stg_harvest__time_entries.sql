@@ -1,5 +1,6 @@
 -- Time entries. `updated_at` is the entry's version: an approved entry posts to the ERP once per
--- version. Entries that failed validation at ingest are in the quarantine table instead.
+-- version. Entries that failed validation at ingest are in the quarantine table instead; those
+-- failing a dbt record check carry a `quarantine_reason` (canonical and reconciliation skip them).
 select
     source_relation,
     {{ remote_id('id') }} as remote_id,
@@ -22,6 +23,9 @@ select
     cast(billable_rate as {{ dbt.type_numeric() }}) as bill_rate,
     cast(cost_rate as {{ dbt.type_numeric() }}) as cost_rate,
     external_reference_id,
+    case
+        when {{ is_hostile_text('notes') }} then 'hostile_notes: control, markup or injection content'
+    end as quarantine_reason,
     {{ utc('created_at') }} as remote_created_at,
     {{ utc('updated_at') }} as remote_updated_at,
     coalesce(_deleted, false) as is_deleted
