@@ -1,0 +1,54 @@
+-- An active worker whose active PSA / ERP record disagrees with HCM on an attribute HCM owns.
+-- Department, legal entity and labor category compare only where the HCM code is mapped (an
+-- unmapped code is a mapping_missing finding instead).
+with hcm as (
+    select
+        h.*,
+        md.erp_department_id,
+        ml.erp_subsidiary_id,
+        mc.erp_class_id
+    from {{ ref('rec_hcm_workers') }} as h
+    left join {{ ref('map_department') }} as md on md.hcm_department = h.department
+    left join {{ ref('map_legal_entity') }} as ml on ml.hcm_legal_entity = h.legal_entity_code
+    left join {{ ref('map_labor_category') }} as mc on mc.hcm_labor_category = h.labor_category_code
+    where h.is_active
+),
+
+psa as (
+    select distinct h.hcm_employee_id
+    from hcm as h
+    inner join {{ ref('rec_resolved_records') }} as r
+        on r.worker_id = h.worker_id and r.system = 'harvest'
+    inner join {{ ref('stg_harvest__users') }} as u
+        on u.source_relation = r.source_relation and u.remote_id = r.remote_id
+    where u.is_active
+        and (u.first_name is distinct from h.first_name or u.last_name is distinct from h.last_name)
+),
+
+erp as (
+    select distinct h.hcm_employee_id
+    from hcm as h
+    inner join {{ ref('rec_resolved_records') }} as r
+        on r.worker_id = h.worker_id and r.system = 'netsuite'
+    inner join {{ ref('stg_netsuite__employees') }} as n
+        on n.source_relation = r.source_relation and n.remote_id = r.remote_id
+    left join {{ ref('stg_netsuite__employees') }} as boss
+        on boss.source_relation = n.source_relation and boss.employee_id = n.supervisor_id
+    where n.is_active and (
+        n.first_name is distinct from h.first_name
+        or n.last_name is distinct from h.last_name
+        or n.email_key is distinct from h.email_key
+        or (h.erp_department_id is not null and n.department_id is distinct from h.erp_department_id)
+        or (h.erp_subsidiary_id is not null and n.subsidiary_id is distinct from h.erp_subsidiary_id)
+        or (h.erp_class_id is not null and n.class_id is distinct from h.erp_class_id)
+        or boss.external_id is distinct from {{ remote_id('h.supervisor_employee_id') }}
+    )
+)
+
+select
+    'worker' as entity_type, hcm_employee_id as entity_id, 'bamboohr,harvest' as systems,
+    cast(null as {{ dbt.type_string() }}) as details
+from psa
+union all
+select 'worker', hcm_employee_id, 'bamboohr,netsuite', cast(null as {{ dbt.type_string() }})
+from erp

@@ -1,0 +1,15 @@
+-- An active, billable HCM worker that no PSA user / no ERP employee resolves to.
+{% for target in ['harvest', 'netsuite'] %}
+select
+    'worker' as entity_type,
+    h.hcm_employee_id as entity_id,
+    'bamboohr,{{ target }}' as systems,
+    {{ json_object_text([('email_key', 'h.email_key')]) }} as details
+from {{ ref('rec_hcm_workers') }} as h
+where h.is_active and h.is_billable
+    and not exists (
+        select 1 from {{ ref('rec_resolved_records') }} as r
+        where r.system = '{{ target }}' and r.worker_id = h.worker_id
+    )
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
