@@ -1,10 +1,11 @@
 {#- The business "now" as a UTC timestamp: the `business_now` var when orchestration passes one
-    (the sandbox's business clock), else the warehouse's current time. -#}
+    (the sandbox's business clock in the sandbox profile), else the warehouse's current time.
+    Read through the session zone, which the profile pins to UTC. -#}
 {% macro business_now() -%}
     {%- if var('business_now') -%}
-        cast('{{ var("business_now") | replace("Z", "+00:00") }}' as {{ dbt.type_timestamp() }})
+        {{ utc("cast('" ~ var('business_now') ~ "' as timestamp with time zone)") }}
     {%- else -%}
-        {{ dbt.current_timestamp() }}
+        {{ utc(dbt.current_timestamp()) }}
     {%- endif -%}
 {%- endmacro %}
 
