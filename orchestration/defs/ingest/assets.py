@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource, dlt_assets
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from orchestration.lib.dlt_translator import CrosswalkDltTranslator
 from orchestration.lib.pipelines import build_pipeline
@@ -59,6 +60,25 @@ def cursor_metadata(pipeline: dlt.Pipeline, vendor: str, resource: str) -> dict[
     return {"cursors": dg.MetadataValue.json(positions)} if positions else {}
 
 
+def row_count_metadata(pipeline: dlt.Pipeline, table: str) -> dict[str, Any]:
+    """The table's row count in the warehouse after the load.
+
+    dagster-dlt's `fetch_row_count()` raises when a resource loaded nothing in a run (no load job
+    to name the table), which every incremental run with an unchanged resource does; the table's
+    name is the resource's, so count it directly.
+    """
+    with pipeline.sql_client() as client:
+        if not client.has_dataset():
+            return {}
+        qualified = client.make_qualified_table_name(table)
+        try:
+            with client.execute_query(f"select count(*) from {qualified}") as cursor:
+                (count,) = cursor.fetchone()
+        except DatabaseUndefinedRelation:
+            return {}
+    return {"dagster/row_count": dg.MetadataValue.int(int(count))}
+
+
 def vendor_assets(vendor: str) -> dg.AssetsDefinition:
     make_source = source_factory(vendor)
     translator = CrosswalkDltTranslator(vendor)
@@ -77,13 +97,14 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
             dlt_source=make_source(),
             dlt_pipeline=pipeline,
             dagster_dlt_translator=translator,
-        ).fetch_row_count():
+        ):
             if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
                 resource = event.asset_key.path[-1]
                 yield dg.MaterializeResult(
                     asset_key=event.asset_key,
                     metadata={
                         **(event.metadata or {}),
+                        **row_count_metadata(pipeline, resource),
                         **cursor_metadata(pipeline, vendor, resource),
                     },
                 )
