@@ -13,5 +13,6 @@ select
     excluded as is_excluded,
     payment_method,
     lines_json,
-    version
+    version,
+    _dlt_load_id as load_id
 from {{ source('gusto', 'payroll_employee_compensations') }}

@@ -1,6 +1,13 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['source_relation', 'time_entry_id'],
+    incremental_strategy='delete+insert',
+    post_hook="{{ delete_rows_gone_from_source(source('harvest', 'time_entries'), 'id', 'time_entry_id') }}",
+) }}
 -- Time entries. `updated_at` is the entry's version: an approved entry posts to the ERP once per
 -- version. Entries that failed validation at ingest are in the quarantine table instead; those
 -- failing a dbt record check carry a `quarantine_reason` (canonical and reconciliation skip them).
+-- Incremental (the largest table): changed rows merge on their key; deleted ones are dropped.
 select
     source_relation,
     {{ remote_id('id') }} as remote_id,
@@ -30,3 +37,4 @@ select
     {{ utc('updated_at') }} as remote_updated_at,
     coalesce(_deleted, false) as is_deleted
 from {{ source('harvest', 'time_entries') }}
+{{ changed_since_last_build('updated_at') }}
