@@ -1,16 +1,46 @@
 """`crosswalk run`: materialize the graph once, headless, against the configured systems.
 
-Runs with the Dagster instance in `.dagster_home/` so every run shows up in the UI; prints one
-line per materialized asset and exits non-zero when anything failed.
+Runs with the Dagster instance in `.dagster_home/` so every run shows up in the UI. One run covers
+the selection (by default the whole graph: ingestion, then dbt by dependency, then the published
+BI copy); prints one line per materialized asset and one per failed asset check (dbt test), and
+exits non-zero when a step failed or a check of severity error failed.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import dagster as dg
 
 from orchestration.instance import ensure_dagster_home
+
+
+def failed_check_lines(evaluations: Iterable[dg.AssetCheckEvaluation]) -> tuple[list[str], bool]:
+    """One line per failed check, and whether any of them has severity error."""
+    lines, blocking = [], False
+    for evaluation in evaluations:
+        if evaluation.passed:
+            continue
+        is_error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        blocking = blocking or is_error
+        failures = evaluation.metadata.get("dagster_dbt/failed_row_count")
+        rows = f" ({failures.value} failing rows)" if failures is not None else ""
+        level = "FAILED" if is_error else "WARN"
+        lines.append(
+            f"{level} check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}{rows}"
+        )
+    return lines, blocking
+
+
+def failure_reason(event: dg.DagsterEvent) -> str:
+    """The error the step's own code raised (not Dagster's wrapper, not its low-level cause)."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    if error is None:
+        return event.message or "failed"
+    if error.cls_name == "DagsterExecutionStepExecutionError" and error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def run(select: str | None, push: bool) -> int:
@@ -36,9 +66,17 @@ def run(select: str | None, push: bool) -> int:
         rows = materialization.metadata.get("dagster/row_count")
         shown = f"{rows.value} rows" if rows is not None else ""
         sys.stdout.write(f"  {materialization.asset_key.to_user_string():40} {shown}\n")
+    evaluations = result.get_asset_check_evaluations()
+    check_lines, failed_checks = failed_check_lines(evaluations)
+    passed = sum(1 for evaluation in evaluations if evaluation.passed)
+    if evaluations:
+        sys.stdout.write(f"  checks: {passed} of {len(evaluations)} passed\n")
+    for line in check_lines:
+        sys.stdout.write(line + "\n")
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for event in failed:
-        sys.stdout.write(f"FAILED {event.step_key}: {event.message}\n")
-    status = "succeeded" if result.success else "failed"
+        sys.stdout.write(f"FAILED {event.step_key}: {failure_reason(event)}\n")
+    succeeded = result.success and not failed_checks
+    status = "succeeded" if succeeded else "failed"
     sys.stdout.write(f"run {result.run_id} {status}\n")
-    return 0 if result.success else 1
+    return 0 if succeeded else 1

@@ -1,7 +1,9 @@
 """crosswalk's Dagster code location: assembles the definitions and applies global policy.
 
 Nothing here connects to a database or the network: loading the code location must be cheap and
-side-effect free. The asset graph grows with dbt models and write-back.
+side-effect free, apart from `dbt parse` when the dbt manifest is older than the dbt project's
+files (orchestration/defs/transform/project.py). The asset graph: raw tables (dlt) -> dbt models
+-> the published BI copy; write-back lands next.
 """
 
 from __future__ import annotations
@@ -12,12 +14,19 @@ from dagster_dlt import DagsterDltResource
 from orchestration.defs.ingest.assets import VENDORS, ingest_assets
 from orchestration.defs.ingest.schedules import ingest_jobs_and_schedules
 from orchestration.defs.sandbox_health import sandbox_health_check_job, sandbox_resource
+from orchestration.defs.transform.assets import dbt_resource, transform_assets
+from orchestration.defs.transform.project import crosswalk_dbt_project
 
 _ingest_jobs, _ingest_schedules = ingest_jobs_and_schedules(list(VENDORS))
+_dbt_project = crosswalk_dbt_project()
 
 defs = dg.Definitions(
-    assets=ingest_assets(),
+    assets=[*ingest_assets(), *transform_assets(_dbt_project)],
     jobs=[sandbox_health_check_job, *_ingest_jobs],
     schedules=_ingest_schedules,
-    resources={"sandbox": sandbox_resource(), "dlt": DagsterDltResource()},
+    resources={
+        "sandbox": sandbox_resource(),
+        "dlt": DagsterDltResource(),
+        "dbt": dbt_resource(_dbt_project),
+    },
 )

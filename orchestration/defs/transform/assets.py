@@ -1,0 +1,114 @@
+"""dbt models as Dagster assets (tests as asset checks), and the published BI copy after them.
+
+One `@dbt_assets` definition covers the whole dbt project: every model, seed and snapshot is an
+asset keyed `<schema>/<name>` and grouped by its dbt folder; every dbt test on them is an asset
+check (dagster-dbt's default). Sources carry the ingestion assets' keys in their meta, so each
+model sits downstream of the raw tables it reads and a run of the whole graph builds dbt after
+ingestion. dbt writes the same DuckDB file as dlt, so it runs in the same pool (`warehouse`,
+limit 1), as does the publish, which reads it.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.defs.ingest.assets import WAREHOUSE_POOL
+from orchestration.defs.transform.project import dbt_executable
+from orchestration.defs.transform.translator import CrosswalkDbtTranslator
+from orchestration.environment import warehouse_path
+from orchestration.lib.business_clock import business_now
+from orchestration.lib.publish import bi_schemas, bi_warehouse_path, publish
+
+PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["bi", "published_warehouse"])
+PROFILE_WAREHOUSE_ENV = "CROSSWALK_WAREHOUSE"
+
+
+def dbt_build_args(business_time: str | None) -> list[str]:
+    """`dbt build` with the business "now" as the `business_now` var (unset: wall clock)."""
+    args = ["build"]
+    if business_time:
+        args += ["--vars", json.dumps({"business_now": business_time})]
+    return args
+
+
+def pin_warehouse_for_dbt() -> None:
+    """Make the warehouse path absolute for dbt, which runs with the dbt project as its cwd.
+
+    profiles.yml reads CROSSWALK_WAREHOUSE; a relative value (the default `data/...`) would
+    resolve under `dbt_project/` and build into a second, empty warehouse.
+    """
+    path = warehouse_path().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[PROFILE_WAREHOUSE_ENV] = str(path)
+
+
+def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """Every node of `project` as an asset, built with one `dbt build` per run."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        name="dbt_models",
+        dagster_dbt_translator=CrosswalkDbtTranslator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def _dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        # Read before dbt starts: in the sandbox profile an unreadable clock fails the step.
+        business_time = business_now()
+        context.log.info(f"dbt build at business time {business_time}")
+        pin_warehouse_for_dbt()
+        yield from dbt.cli(dbt_build_args(business_time), context=context).stream()
+
+    return _dbt_models
+
+
+def published_warehouse_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """The BI copy, downstream of every dbt asset so it publishes after a build."""
+
+    @dg.asset(
+        key=PUBLISHED_WAREHOUSE_KEY,
+        group_name="bi",
+        deps=sorted(upstream.keys, key=lambda key: key.to_user_string()),
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            "Read-only copy of the BI schemas (marts, reconciliation, canonical) that BI tools "
+            "query, swapped in atomically after each build; `_published` lists its tables and "
+            "row counts. See docs/bi.md."
+        ),
+    )
+    def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        warehouse = warehouse_path()
+        publication = publish(
+            warehouse, bi_warehouse_path(warehouse), bi_schemas(), run_id=context.run_id
+        )
+        context.log.info(
+            f"published {len(publication.row_counts)} tables ({publication.total_rows} rows) "
+            f"to {publication.path} in {publication.seconds:.2f}s"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(publication.path)),
+                "published_at": dg.MetadataValue.timestamp(publication.published_at),
+                "tables": dg.MetadataValue.json(publication.row_counts),
+                "dagster/row_count": publication.total_rows,
+                "seconds": round(publication.seconds, 3),
+                "size_bytes": publication.size_bytes,
+            }
+        )
+
+    return published_warehouse
+
+
+def transform_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    models = dbt_model_assets(project)
+    return [models, published_warehouse_asset(models)]
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
