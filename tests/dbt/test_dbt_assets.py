@@ -1,0 +1,316 @@
+"""dbt as Dagster assets: keys, lineage from ingestion, checks, pool, `crosswalk run` end to end."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import httpx
+import pytest
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+
+from crosswalk_cli.run_cmd import failed_check_lines
+from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
+from orchestration.defs.transform.assets import PUBLISHED_WAREHOUSE_KEY, dbt_build_args
+from orchestration.defs.transform.project import manifest_is_stale
+from orchestration.lib.business_clock import (
+    BusinessClockUnavailable,
+    business_now,
+    sandbox_business_now,
+)
+from tests.dbt.conftest import BuiltWarehouse, crosswalk_run, run_id_of
+
+BUILT_TYPES = ("model", "seed", "snapshot")
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs: dg.Definitions) -> dg.AssetGraph:
+    return defs.resolve_asset_graph()
+
+
+@pytest.fixture(scope="module")
+def manifest(defs: dg.Definitions) -> Mapping[str, Any]:
+    # The manifest these definitions were built from (others may be adding models meanwhile,
+    # so re-reading target/manifest.json could give a newer one).
+    (dbt_models,) = [
+        a for a in defs.assets or [] if getattr(a, "op", None) and a.op.name == "dbt_models"
+    ]
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([dbt_models])
+    return manifest
+
+
+def built_nodes(manifest: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for node in manifest["nodes"].values():
+        config = node["config"]
+        # Ephemeral models are CTEs inlined into others: no relation, no asset.
+        if (
+            node["resource_type"] in BUILT_TYPES
+            and config.get("enabled", True)
+            and config.get("materialized") != "ephemeral"
+        ):
+            yield node
+
+
+def key_of(node: Mapping[str, Any]) -> dg.AssetKey:
+    return dg.AssetKey([node["schema"], node["name"]])
+
+
+def raw_sources_of(manifest: Mapping[str, Any], unique_id: str) -> set[dg.AssetKey]:
+    """The ingestion assets a dbt node reads, directly or through other dbt nodes."""
+    found: set[dg.AssetKey] = set()
+    for upstream in manifest["nodes"].get(unique_id, {}).get("depends_on", {}).get("nodes", []):
+        if upstream.startswith("source."):
+            source = manifest["sources"][upstream]
+            found.add(dg.AssetKey(source["config"]["meta"]["dagster"]["asset_key"]))
+        else:
+            found |= raw_sources_of(manifest, upstream)
+    return found
+
+
+def ancestors(graph: dg.AssetGraph, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    stack = [key]
+    while stack:
+        for parent in graph.get(stack.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def test_every_dbt_model_seed_and_snapshot_is_an_asset_keyed_schema_slash_name(
+    graph: dg.AssetGraph, manifest: Mapping[str, Any]
+) -> None:
+    nodes = list(built_nodes(manifest))
+    assert nodes, "the dbt project has no models or seeds"
+    keys = graph.get_all_asset_keys()
+    for node in nodes:
+        key = key_of(node)
+        assert key in keys, f"{node['unique_id']} is not an asset {key.to_user_string()}"
+        folder = node["fqn"][1] if node["resource_type"] == "model" else node["resource_type"] + "s"
+        assert graph.get(key).group_name == folder
+
+
+def test_models_sit_downstream_of_the_ingestion_assets_they_read(
+    graph: dg.AssetGraph, manifest: Mapping[str, Any]
+) -> None:
+    raw_keys = {key for key in graph.get_all_asset_keys() if graph.get(key).group_name in VENDORS}
+    for node in built_nodes(manifest):
+        key = key_of(node)
+        expected = raw_sources_of(manifest, node["unique_id"])
+        assert expected <= raw_keys, f"{key.to_user_string()} reads raw tables that are no assets"
+        assert ancestors(graph, key) & raw_keys == expected, key.to_user_string()
+        direct = {
+            dg.AssetKey(manifest["sources"][up]["config"]["meta"]["dagster"]["asset_key"])
+            for up in node["depends_on"].get("nodes", [])
+            if up.startswith("source.")
+        }
+        assert direct <= graph.get(key).parent_keys
+
+
+def test_dbt_tests_are_asset_checks_on_the_models_they_test(
+    graph: dg.AssetGraph, manifest: Mapping[str, Any]
+) -> None:
+    built = {node["unique_id"]: node for node in built_nodes(manifest)}
+    tests = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node.get("attached_node") in built
+    ]
+    assert tests, "no dbt tests on models or seeds"
+    for test in tests:
+        check = dg.AssetCheckKey(key_of(built[test["attached_node"]]), test["name"])
+        assert check in graph.asset_check_keys, f"{test['unique_id']} is no asset check"
+
+
+def test_dbt_assets_and_the_publish_run_in_the_warehouse_pool(
+    graph: dg.AssetGraph, manifest: Mapping[str, Any]
+) -> None:
+    dbt_keys = {key_of(node) for node in built_nodes(manifest)}
+    for key in dbt_keys | {PUBLISHED_WAREHOUSE_KEY}:
+        assert graph.get(key).pools == {WAREHOUSE_POOL}, key.to_user_string()
+    # The BI copy is published after every dbt asset, whatever the project holds.
+    assert graph.get(PUBLISHED_WAREHOUSE_KEY).parent_keys == dbt_keys
+
+
+def test_dbt_build_args_pass_the_business_now_as_a_var() -> None:
+    assert dbt_build_args("2026-03-06T00:00:00Z") == [
+        "build",
+        "--vars",
+        '{"business_now": "2026-03-06T00:00:00Z"}',
+    ]
+    # Tenants without a business clock: the macro falls back to the warehouse's time.
+    assert dbt_build_args(None) == ["build"]
+
+
+def test_manifest_is_stale_when_any_project_file_or_folder_changes(tmp_path: Path) -> None:
+    project = tmp_path / "dbt_project"
+    (project / "models" / "marts").mkdir(parents=True)
+    model = project / "models" / "marts" / "headcount.sql"
+    model.write_text("select 1 as n")
+    manifest = project / "target" / "manifest.json"
+    assert manifest_is_stale(project, manifest)  # missing
+
+    def age(path: Path, seconds: float) -> None:
+        moment = time.time() - seconds
+        os.utime(path, (moment, moment))
+
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    for path in (project, project / "models", project / "models" / "marts", model):
+        age(path, 60)
+    assert not manifest_is_stale(project, manifest)
+    # dbt's own outputs never make it stale.
+    (project / "target" / "run_results.json").write_text("{}")
+    (project / "logs").mkdir()
+    age(project, 60)
+    assert not manifest_is_stale(project, manifest)
+    # An edit does.
+    model.write_text("select 2 as n")
+    assert manifest_is_stale(project, manifest)
+    age(model, 60)
+    # So does a deletion, seen through its folder's mtime.
+    extra = project / "models" / "marts" / "utilization.sql"
+    extra.write_text("select 1")
+    age(extra, 60)
+    age(project / "models" / "marts", 60)
+    assert not manifest_is_stale(project, manifest)
+    extra.unlink()
+    assert manifest_is_stale(project, manifest)
+
+
+def test_failed_check_lines_name_each_failure_and_flag_errors() -> None:
+    key = dg.AssetKey(["staging", "stg_harvest__users"])
+    evaluations = [
+        dg.AssetCheckEvaluation(asset_key=key, check_name="unique_id", passed=True),
+        dg.AssetCheckEvaluation(
+            asset_key=key,
+            check_name="email_lowercase",
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+    ]
+    lines, blocking = failed_check_lines(evaluations)
+    assert lines == ["WARN check staging/stg_harvest__users:email_lowercase"]
+    assert not blocking  # a warning alone does not fail the run
+    evaluations.append(
+        dg.AssetCheckEvaluation(
+            asset_key=key,
+            check_name="not_null_id",
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"dagster_dbt/failed_row_count": 3},
+        )
+    )
+    lines, blocking = failed_check_lines(evaluations)
+    assert lines[-1] == "FAILED check staging/stg_harvest__users:not_null_id (3 failing rows)"
+    assert blocking
+
+
+def test_business_now_is_the_sandbox_clock_in_the_sandbox_profile(
+    built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = httpx.get(built_warehouse.sandbox.url + "/_sandbox/clock", timeout=10).json()
+    monkeypatch.setenv("CROSSWALK_PROFILE", "sandbox")
+    monkeypatch.setenv("CROSSWALK_SANDBOX_URL", built_warehouse.sandbox.url)
+    now = business_now()
+    assert now.endswith("Z")
+    assert datetime.fromisoformat(now.replace("Z", "+00:00")) == datetime.fromisoformat(
+        clock["business_now"].replace("Z", "+00:00")
+    )
+
+
+def test_an_unreadable_sandbox_clock_fails_clearly_and_never_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CROSSWALK_PROFILE", "sandbox")
+    monkeypatch.setenv("CROSSWALK_SANDBOX_URL", "http://127.0.0.1:9")
+    with pytest.raises(BusinessClockUnavailable, match=r"127\.0\.0\.1:9/_sandbox/clock"):
+        business_now()
+    with pytest.raises(BusinessClockUnavailable):
+        sandbox_business_now("http://127.0.0.1:9")
+
+
+def test_tenants_run_at_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSWALK_PROFILE", "tenant")
+    monkeypatch.setenv("CROSSWALK_SANDBOX_URL", "http://127.0.0.1:9")  # never asked
+    now = datetime.fromisoformat(business_now().replace("Z", "+00:00"))
+    assert abs((datetime.now(UTC) - now).total_seconds()) < 5
+
+
+def test_crosswalk_run_builds_every_model_and_every_check_passes(
+    built_warehouse: BuiltWarehouse,
+) -> None:
+    result = built_warehouse.result
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    # What the run planned is the graph its own process loaded: the whole of it.
+    with dg.DagsterInstance.from_config(str(built_warehouse.dagster_home)) as instance:
+        records = instance.all_logs(built_warehouse.run_id)
+    events = [record.dagster_event for record in records if record.dagster_event]
+
+    def of_type(name: str) -> list[dg.DagsterEvent]:
+        return [e for e in events if e.event_type_value == name]
+
+    planned = {e.asset_key for e in of_type("ASSET_MATERIALIZATION_PLANNED")}
+    materialized = {e.asset_key for e in of_type("ASSET_MATERIALIZATION")}
+    assert planned == materialized, sorted(k.to_user_string() for k in planned - materialized)
+    groups = {key.path[0] for key in planned}
+    assert {"staging", "mappings", "bi"} <= groups
+    planned_checks = {
+        e.event_specific_data.asset_check_key for e in of_type("ASSET_CHECK_EVALUATION_PLANNED")
+    }
+    evaluations = [e.event_specific_data for e in of_type("ASSET_CHECK_EVALUATION")]
+    evaluated = {dg.AssetCheckKey(ev.asset_key, ev.check_name) for ev in evaluations}
+    assert planned_checks
+    assert planned_checks == evaluated, sorted(
+        c.to_user_string() for c in planned_checks - evaluated
+    )
+    failed = [ev for ev in evaluations if not ev.passed]
+    assert not failed, [f"{ev.asset_key.to_user_string()}:{ev.check_name}" for ev in failed]
+    assert f"checks: {len(evaluations)} of {len(evaluations)} passed" in result.stdout
+    # dbt ran after every ingestion step (the dependency orders them in one run), the publish last.
+    steps = [e.step_key for e in of_type("STEP_SUCCESS")]
+    assert steps.index("dbt_models") > max(steps.index(f"{v}_raw") for v in VENDORS)
+    assert steps[-1] == "bi__published_warehouse"
+    # Every dbt asset is a relation in the warehouse the run was pointed at.
+    with duckdb.connect(str(built_warehouse.warehouse), read_only=True) as conn:
+        relations = {
+            dg.AssetKey([schema, name])
+            for schema, name in conn.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    dbt_planned = {key for key in planned if key.path[0] not in (*VENDORS, "bi")}
+    assert dbt_planned <= relations, sorted(k.to_user_string() for k in dbt_planned - relations)
+
+
+def test_a_failing_dbt_test_fails_the_run_and_is_reported(
+    built_warehouse: BuiltWarehouse, graph: dg.AssetGraph, tmp_path: Path
+) -> None:
+    env = built_warehouse.copy_to(tmp_path)
+    # A duplicated HCM employee breaks the staging model's primary-key test.
+    raw = dg.AssetKey(["bamboohr", "employees"])
+    (staging,) = [
+        key for key in graph.get(raw).child_keys if graph.get(key).group_name == "staging"
+    ]
+    with duckdb.connect(env["CROSSWALK_WAREHOUSE"]) as conn:
+        conn.execute(
+            "insert into raw_bamboohr.employees select * from raw_bamboohr.employees limit 1"
+        )
+    result = crosswalk_run(env, "--select", f'key:"{staging.to_user_string()}"')
+    assert result.returncode == 1, result.stdout[-4000:]
+    assert f"FAILED check {staging.to_user_string()}:" in result.stdout
+    assert run_id_of(result.stdout)
