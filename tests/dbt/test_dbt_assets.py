@@ -17,7 +17,11 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from crosswalk_cli.run_cmd import failed_check_lines
 from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
-from orchestration.defs.transform.assets import PUBLISHED_WAREHOUSE_KEY, dbt_build_args
+from orchestration.defs.transform.assets import (
+    PUBLISHED_WAREHOUSE_KEY,
+    dbt_build_args,
+    prune_invocation_dirs,
+)
 from orchestration.defs.transform.project import manifest_is_stale
 from orchestration.lib.business_clock import (
     BusinessClockUnavailable,
@@ -190,6 +194,23 @@ def test_manifest_is_stale_when_any_project_file_or_folder_changes(tmp_path: Pat
     assert not manifest_is_stale(project, manifest)
     extra.unlink()
     assert manifest_is_stale(project, manifest)
+
+
+def test_old_dbt_invocation_folders_are_pruned_newest_kept(tmp_path: Path) -> None:
+    # dagster-dbt leaves one target folder per dbt invocation (10-20 MB each) and never removes
+    # them: dbt_project/target grew to ~290 MB in a day of test runs.
+    for age in range(5):
+        folder = tmp_path / f"dbt_models-run{age}-x"
+        folder.mkdir()
+        moment = time.time() - age * 60
+        os.utime(folder, (moment, moment))
+    (tmp_path / "manifest.json").write_text("{}")
+    assert prune_invocation_dirs(tmp_path, keep=2) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dbt_models-run0-x",
+        "dbt_models-run1-x",
+        "manifest.json",
+    ]
 
 
 def test_failed_check_lines_name_each_failure_and_flag_errors() -> None:

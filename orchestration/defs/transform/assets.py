@@ -11,7 +11,9 @@ limit 1), as does the publish, which reads it.
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 import json
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -26,6 +28,10 @@ from orchestration.lib.publish import bi_schemas, bi_warehouse_path, publish
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["bi", "published_warehouse"])
 PROFILE_WAREHOUSE_ENV = "CROSSWALK_WAREHOUSE"
+DBT_OP_NAME = "dbt_models"
+# dagster-dbt gives every dbt invocation its own target folder (~10-20 MB with compiled SQL and
+# logs) and never removes it; the newest are kept for debugging a failed run.
+KEEP_INVOCATION_DIRS = 10
 
 
 def dbt_build_args(business_time: str | None) -> list[str]:
@@ -47,13 +53,25 @@ def pin_warehouse_for_dbt() -> None:
     os.environ[PROFILE_WAREHOUSE_ENV] = str(path)
 
 
+def prune_invocation_dirs(target: Path, keep: int = KEEP_INVOCATION_DIRS) -> int:
+    """Remove all but the `keep` newest per-invocation target folders; return how many went."""
+    folders = sorted(
+        (path for path in target.glob(f"{DBT_OP_NAME}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return max(0, len(folders) - keep)
+
+
 def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
     """Every node of `project` as an asset, built with one `dbt build` per run."""
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        name="dbt_models",
+        name=DBT_OP_NAME,
         dagster_dbt_translator=CrosswalkDbtTranslator(),
         pool=WAREHOUSE_POOL,
     )
@@ -62,6 +80,7 @@ def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
         business_time = business_now()
         context.log.info(f"dbt build at business time {business_time}")
         pin_warehouse_for_dbt()
+        prune_invocation_dirs(project.project_dir / project.target_path)
         yield from dbt.cli(dbt_build_args(business_time), context=context).stream()
 
     return _dbt_models
