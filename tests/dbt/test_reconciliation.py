@@ -17,7 +17,7 @@ import duckdb
 import httpx
 import pytest
 
-from tests.orchestration.test_ingest_assets import run_env
+from tests.support.crosswalk import run_env
 from tests.support.drift import confusion, report, truth_keys
 from tests.support.harvest import harvest_client
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
@@ -70,7 +70,7 @@ def lived_firm(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Fir
     # Rate limits off: ingestion under the vendors' limits is tested in tests/sources.
     sandbox = start_sandbox(workdir, seed=request.param, dirty=0.02, rate_limits=False)
     try:
-        env = {**run_env(sandbox, workdir), "CROSSWALK_SANDBOX_URL": sandbox.url}
+        env = run_env(sandbox, workdir)
         firm = Firm(request.param, sandbox, env)
         firm.control(f"/advance?days={DAYS_LIVED}", "POST")
         firm.crosswalk_run()
