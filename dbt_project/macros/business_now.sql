@@ -1,9 +1,11 @@
-{#- The business "now" as a UTC timestamp: the `business_now` var when orchestration passes one
-    (the sandbox's business clock in the sandbox profile), else the warehouse's current time.
-    Read through the session zone, which the profile pins to UTC. -#}
+{#- The business "now" as a UTC timestamp. Orchestration passes the sandbox's business clock in
+    env CROSSWALK_BUSINESS_NOW (an env var, unlike a var, does not force dbt to re-parse the
+    project when it changes); a `business_now` var given by hand wins; with neither, the
+    warehouse's clock. Read through the session zone, which the profile pins to UTC. -#}
 {% macro business_now() -%}
-    {%- if var('business_now') -%}
-        {{ utc("cast('" ~ var('business_now') ~ "' as timestamp with time zone)") }}
+    {%- set moment = var('business_now', none) or env_var('CROSSWALK_BUSINESS_NOW', '') -%}
+    {%- if moment -%}
+        {{ utc("cast('" ~ moment ~ "' as timestamp with time zone)") }}
     {%- else -%}
         {{ utc(dbt.current_timestamp()) }}
     {%- endif -%}

@@ -1,4 +1,4 @@
-"""The business "now" every dbt build runs at (dbt var `business_now`, ISO-8601 UTC).
+"""The business "now" every dbt build runs at (env CROSSWALK_BUSINESS_NOW, ISO-8601 UTC).
 
 Against the sandbox, time is the sandbox's business clock, moved only by `/_sandbox/advance`:
 reconciliation ages, SLA deadlines ("approved time posted by 06:00 next day") and effective dates

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -18,11 +20,12 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from crosswalk_cli.run_cmd import failed_check_lines
 from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
 from orchestration.defs.transform.assets import (
+    BUSINESS_NOW_ENV,
     PUBLISHED_WAREHOUSE_KEY,
-    dbt_build_args,
     prune_invocation_dirs,
+    set_business_now_for_dbt,
 )
-from orchestration.defs.transform.project import manifest_is_stale
+from orchestration.defs.transform.project import DBT_PROJECT_DIR, dbt_executable, manifest_is_stale
 from orchestration.lib.business_clock import (
     BusinessClockUnavailable,
     business_now,
@@ -150,14 +153,29 @@ def test_dbt_assets_and_the_publish_run_in_the_warehouse_pool(
     assert graph.get(PUBLISHED_WAREHOUSE_KEY).parent_keys == dbt_keys
 
 
-def test_dbt_build_args_pass_the_business_now_as_a_var() -> None:
-    assert dbt_build_args("2026-03-06T00:00:00Z") == [
-        "build",
-        "--vars",
-        '{"business_now": "2026-03-06T00:00:00Z"}',
-    ]
-    # Tenants without a business clock: the macro falls back to the warehouse's time.
-    assert dbt_build_args(None) == ["build"]
+def test_dbt_judges_at_the_business_now_it_is_given(tmp_path: Path) -> None:
+    """The env var orchestration sets reaches dbt's `business_now()`; a var given by hand wins."""
+
+    def show(env: dict[str, str], *args: str) -> str:
+        result = subprocess.run(
+            [str(dbt_executable()), "show", "--quiet", "--output", "json", "--profiles-dir", "."]
+            + ["--inline", "select {{ business_now() }} as now", *args],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return json.loads(result.stdout)["show"][0]["now"]
+
+    env = {**os.environ, "CROSSWALK_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    set_business_now_for_dbt("2026-03-06T09:30:00Z")
+    env[BUSINESS_NOW_ENV] = os.environ.pop(BUSINESS_NOW_ENV)
+    assert show(env).startswith("2026-03-06T09:30:00")
+    assert show(env, "--vars", '{"business_now": "2026-04-01T00:00:00+02:00"}').startswith(
+        "2026-03-31T22:00:00"
+    )
 
 
 def test_manifest_is_stale_when_any_project_file_or_folder_changes(tmp_path: Path) -> None:

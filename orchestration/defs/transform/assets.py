@@ -9,7 +9,6 @@ limit 1), as does the publish, which reads it.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -34,12 +33,20 @@ DBT_OP_NAME = "dbt_models"
 KEEP_INVOCATION_DIRS = 10
 
 
-def dbt_build_args(business_time: str | None) -> list[str]:
-    """`dbt build` with the business "now" as the `business_now` var (unset: wall clock)."""
-    args = ["build"]
+BUSINESS_NOW_ENV = "CROSSWALK_BUSINESS_NOW"
+
+
+def set_business_now_for_dbt(business_time: str | None) -> None:
+    """Hand dbt the business "now" (macro `business_now()`), or let it use the wall clock.
+
+    An environment variable, not a dbt var: a changed var makes dbt re-parse the whole project
+    (~5 s a build here, and the time moves every build); a changed env var read by a macro does
+    not.
+    """
     if business_time:
-        args += ["--vars", json.dumps({"business_now": business_time})]
-    return args
+        os.environ[BUSINESS_NOW_ENV] = business_time
+    else:
+        os.environ.pop(BUSINESS_NOW_ENV, None)
 
 
 def pin_warehouse_for_dbt() -> None:
@@ -80,8 +87,9 @@ def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
         business_time = business_now()
         context.log.info(f"dbt build at business time {business_time}")
         pin_warehouse_for_dbt()
+        set_business_now_for_dbt(business_time)
         prune_invocation_dirs(project.project_dir / project.target_path)
-        yield from dbt.cli(dbt_build_args(business_time), context=context).stream()
+        yield from dbt.cli(["build"], context=context).stream()
 
     return _dbt_models
 
