@@ -1,0 +1,112 @@
+{#- Helpers of the canonical layer (models/canonical). Portable SQL only: anything an adapter
+    spells differently goes through adapter.dispatch. -#}
+
+{#- The one worker each record of `system` resolves to, from identity_map: one row per
+    (source_relation, remote_id), with the record's canonical id (record_id). A record matching two
+    HCM workers (a shared email) takes the most confident match, then the lowest worker_id, so
+    joins on it never multiply rows; `duplicate_identity` and `orphan_target_worker` report the
+    ambiguity, not this. -#}
+{% macro record_worker(system) -%}
+    select source_relation, remote_id, record_id, worker_id
+    from (
+        select
+            source_relation,
+            remote_id,
+            record_id,
+            worker_id,
+            row_number() over (
+                partition by source_relation, remote_id order by confidence desc, worker_id
+            ) as match_rank
+        from {{ ref('identity_map') }}
+        where system = '{{ system }}' and worker_id is not null
+    ) as ranked
+    where match_rank = 1
+{%- endmacro %}
+
+{#- The body of an incremental canonical model (docs/decisions.md, "Incremental canonical
+    models"): the rows of CTE `candidates` (already shaped like the model) that the table must
+    (re)write, plus the rows of CTE `gone` (one column, `key`: records the vendor deleted) flagged
+    is_deleted = true.
+
+    On a first build (or --full-refresh) every candidate. Later, the model narrows `candidates` to
+    the records in scope (a version the table does not hold, or derived links gone stale) before
+    this runs; here they are compared once more with the table on `compare_columns` (the vendor's
+    version plus every column derived from another record), so only real changes are written, and
+    delete+insert on `key` replaces them. The column list is the table's own (on_schema_change =
+    'fail' keeps it equal to the model's), so both branches line up whatever order the model
+    selects in. -#}
+{% macro incremental_changes(candidates, key, compare_columns, gone) -%}
+{%- if is_incremental() -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    select
+        {%- for column in columns %}
+        c.{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ candidates }} as c
+    left join {{ this }} as t on t.{{ key }} = c.{{ key }}
+    where t.{{ key }} is null
+        or t.is_deleted
+        {%- for column in compare_columns %}
+        or t.{{ column }} is distinct from c.{{ column }}
+        {%- endfor %}
+    union all
+    select
+        {%- for column in columns %}
+        {% if column == 'is_deleted' %}true as is_deleted{% else %}t.{{ column }}{% endif %}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ this }} as t
+    inner join {{ gone }} as g on g.{{ key }} = t.{{ key }}
+    where not t.is_deleted
+        and not exists (select 1 from {{ candidates }} as c where c.{{ key }} = t.{{ key }})
+{%- else -%}
+    select * from {{ candidates }}
+{%- endif -%}
+{%- endmacro %}
+
+{#- A post-hook for incremental canonical models: remove rows whose record is now held back by a
+    dbt record check (e.g. its notes were edited into hostile content). They are listed in
+    quarantine.quarantined_records instead; quarantined data never stays in canonical. -#}
+{% macro delete_rejected(key, system, checked_relation) -%}
+    delete from {{ this }}
+    where {{ key }} in (
+        select {{ canonical_id(system) }}
+        from {{ checked_relation }}
+        where reject_reason is not null
+    )
+{%- endmacro %}
+
+{#- The vendor keys (numeric) of the records an incremental build has in scope, queried before
+    the model runs (`scope_sql`: a select with a `key` column), for in_scope(). A model filters its
+    staging scan with them: a filter of constants reaches the table scan, where a join with the
+    scope would apply only after the staging view computed every row (its casts cost more than
+    everything else here). Up to `max_keys` keys come back as a list; beyond that the range they
+    span. Empty while parsing. -#}
+{% macro scope_keys(scope_sql, key, max_keys=20000) -%}
+    {%- if not execute -%}
+        {{ return({'keys': []}) }}
+    {%- endif -%}
+    {%- set listed = run_query(
+        'select distinct ' ~ key ~ ' from (' ~ scope_sql ~ ') as scope_keys where ' ~ key
+        ~ ' is not null order by 1 limit ' ~ (max_keys + 1)
+    ) -%}
+    {%- set keys = listed.columns[0].values() | list -%}
+    {%- if keys | length <= max_keys -%}
+        {{ return({'keys': keys}) }}
+    {%- endif -%}
+    {%- set bounds = run_query(
+        'select min(' ~ key ~ '), max(' ~ key ~ ') from (' ~ scope_sql ~ ') as scope_keys'
+    ).rows[0] -%}
+    {{ return({'range': (bounds[0], bounds[1])}) }}
+{%- endmacro %}
+
+{#- A SQL condition: `column` is one of the scope's keys (from scope_keys); false when none. -#}
+{% macro in_scope(column, scope) -%}
+    {%- if 'range' in scope -%}
+        {{ column }} between {{ scope['range'][0] }} and {{ scope['range'][1] }}
+    {%- elif scope['keys'] | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        {{ column }} in ({{ scope['keys'] | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
