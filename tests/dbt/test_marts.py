@@ -1,0 +1,137 @@
+"""The BI marts agree with canonical data and reconciliation, and expose no pay or persons.
+
+Read from the warehouse `crosswalk run` built (tests/dbt/conftest.py). Overdue unposted time
+against the sandbox's truth is tested on a firm that lived a business day
+(tests/dbt/test_quarantine.py): on day zero nothing is overdue yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.dbt.canonical_support import query, relation_columns
+from tests.dbt.conftest import BuiltWarehouse
+
+# Columns no mart may carry: compensation and personal data (ARCHITECTURE §5).
+FORBIDDEN_COLUMNS = {
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "work_email",
+    "email",
+    "email_key",
+    "gross_pay",
+    "net_pay",
+    "check_amount",
+    "pay_type",
+    "cost_rate",
+    "bill_rate",
+    "rate",
+    "amount",
+    "compensation",
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(built_warehouse: BuiltWarehouse) -> Path:
+    assert built_warehouse.result.returncode == 0, built_warehouse.result.stdout[-4000:]
+    return built_warehouse.warehouse
+
+
+def test_marts_expose_no_compensation_or_personal_data(warehouse: Path) -> None:
+    marts = relation_columns(warehouse, "marts")
+    assert {
+        "utilization",
+        "project_margin",
+        "headcount",
+        "billing_readiness",
+        "unposted_approved_time",
+        "exception_aging",
+    } <= set(marts)
+    exposed = {
+        (table, column)
+        for table, columns in marts.items()
+        for column, _, _ in columns
+        if column in FORBIDDEN_COLUMNS
+    }
+    assert exposed == set()
+
+
+def test_exception_aging_counts_every_open_finding_once(warehouse: Path) -> None:
+    open_findings = query(
+        warehouse,
+        "select rule, owner, severity, count(*) from reconciliation.drift_findings "
+        "where status = 'open' group by all order by all",
+    )
+    aged = query(
+        warehouse,
+        "select rule, owner, severity, sum(open_findings) from marts.exception_aging "
+        "group by all order by all",
+    )
+    assert open_findings and aged == open_findings
+
+
+def test_utilization_is_billable_hours_over_capacity_and_matches_time(warehouse: Path) -> None:
+    (mismatched, negative) = query(
+        warehouse,
+        "select count(*) filter (where abs(utilization - billable_hours / capacity_hours) > 1e-6), "
+        "count(*) filter (where utilization < 0) from marts.utilization",
+    )[0]
+    assert (mismatched, negative) == (0, 0)
+    # Every billable hour of a worker in the window is counted once.
+    (in_mart, in_canonical) = query(
+        warehouse,
+        """
+        select
+            (select sum(billable_hours) from marts.utilization),
+            (select sum(t.hours)
+             from canonical.time_entry as t
+             where not t.is_deleted and t.is_billable
+                and t.worker_id in (select worker_id from marts.utilization)
+                and date_trunc('week', t.spent_date)
+                    in (select distinct week_start from marts.utilization))
+        """,
+    )[0]
+    assert in_mart == in_canonical
+
+
+def test_project_margin_totals_equal_canonical_time(warehouse: Path) -> None:
+    (revenue, cost, hours), (bill, cost_amount, logged) = query(
+        warehouse,
+        """
+        select sum(revenue), sum(cost), sum(hours) from marts.project_margin
+        union all
+        select sum(coalesce(bill_amount, 0)), sum(coalesce(cost_amount, 0)), sum(hours)
+        from canonical.time_entry where not is_deleted
+        """,
+    )
+    assert (revenue, cost, hours) == (bill, cost_amount, logged)
+
+
+def test_headcount_this_month_is_everyone_employed_on_the_business_date(
+    warehouse: Path, built_warehouse: BuiltWarehouse
+) -> None:
+    today = httpx.get(built_warehouse.sandbox.base("control") + "/clock", timeout=30).json()[
+        "business_date"
+    ]
+    (in_mart, employed) = query(
+        warehouse,
+        """
+        select
+            (select sum(headcount) from marts.headcount
+             where month_start = date_trunc('month', cast(? as date))),
+            (select count(*)
+             from canonical.employment as e
+             inner join canonical.worker as w on w.worker_id = e.worker_id
+             where e.valid_from <= cast(? as date)
+                and (e.valid_to is null or e.valid_to > cast(? as date))
+                and e.is_employed
+                and (w.hire_date is null or w.hire_date <= cast(? as date))
+                and (w.termination_date is null or w.termination_date > cast(? as date)))
+        """,
+        [today] * 5,
+    )[0]
+    assert in_mart == employed > 0
