@@ -6,7 +6,6 @@ touch `dbt_project/target/` (which Dagster's definitions and other sessions read
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -39,12 +38,12 @@ def dbt(
         str(workdir / "dbt-target"),
         "--log-path",
         str(workdir / "dbt-logs"),
-        "--vars",
-        json.dumps({"business_now": business_now}),
     ]
     env = {
         **os.environ,
         "CROSSWALK_WAREHOUSE": str(warehouse),
+        # As orchestration passes it (macros/business_now.sql): an env var keeps partial parsing.
+        "CROSSWALK_BUSINESS_NOW": business_now,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(
