@@ -26,9 +26,10 @@ import duckdb
 # Kept here rather than in orchestration.environment until that module gains BI settings.
 BI_WAREHOUSE_ENV = "CROSSWALK_BI_WAREHOUSE"
 BI_SCHEMAS_ENV = "CROSSWALK_BI_SCHEMAS"
-# What BI may read: marts, reconciliation findings and the canonical objects; never raw or staging
-# (personal data and compensation stay in the warehouse).
-DEFAULT_BI_SCHEMAS: tuple[str, ...] = ("marts", "reconciliation", "canonical")
+# What BI may read by default: marts and reconciliation findings. Never raw or staging, and
+# canonical only when a firm opts in (it holds names, emails, pay statements and rates: ARCHITECTURE
+# §5 keeps personal data and compensation out of BI unless a mart needs it).
+DEFAULT_BI_SCHEMAS: tuple[str, ...] = ("marts", "reconciliation")
 PUBLISHED_TABLE = "_published"
 
 
@@ -39,7 +40,7 @@ def bi_warehouse_path(warehouse: Path) -> Path:
 
 
 def bi_schemas() -> tuple[str, ...]:
-    """The schemas to publish: `CROSSWALK_BI_SCHEMAS` (comma-separated), else the default three."""
+    """The schemas to publish: `CROSSWALK_BI_SCHEMAS` (comma-separated), else the default two."""
     configured = os.environ.get(BI_SCHEMAS_ENV, "")
     names = tuple(name.strip() for name in configured.split(",") if name.strip())
     return names or DEFAULT_BI_SCHEMAS

@@ -104,7 +104,7 @@ def published_warehouse_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinit
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         description=(
-            "Read-only copy of the BI schemas (marts, reconciliation, canonical) that BI tools "
+            "Read-only copy of the BI schemas (marts and reconciliation by default) that BI tools "
             "query, swapped in atomically after each build; `_published` lists its tables and "
             "row counts. See docs/bi.md."
         ),

@@ -4,7 +4,7 @@ select
     'worker' as entity_type,
     h.hcm_employee_id as entity_id,
     'bamboohr,{{ target }}' as systems,
-    {{ json_object_text([('email_key', 'h.email_key')]) }} as details
+    {{ json_object_text([('hire_date', 'h.hire_date')]) }} as details
 from {{ ref('rec_hcm_workers') }} as h
 where h.is_active and h.is_billable
     and not exists (
