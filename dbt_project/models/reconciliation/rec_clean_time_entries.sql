@@ -1,5 +1,6 @@
 {{ config(materialized='ephemeral') }}
--- Time entries the rules may judge: not deleted and not held back by a record check.
+-- Time entries the rules may judge: live, and passed by every record check (a quarantined entry is
+-- never reconciled: docs/drift-rules.md).
 select *
-from {{ ref('stg_harvest__time_entries') }}
-where not is_deleted and quarantine_reason is null
+from {{ ref('checked_time_entries') }}
+where reject_reason is null
