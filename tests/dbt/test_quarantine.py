@@ -1,8 +1,8 @@
 """Dirty data never reaches canonical; every record is either canonical or quarantined.
 
-A small firm with 5% dirty records (the sandbox's `--dirty`) lives one business day, is ingested by
-`crosswalk run` and built by dbt. The live sandbox's ground truth (`/_sandbox/truth/counts`,
-`/_sandbox/truth/dirty`, `/_sandbox/truth/drift`) is compared with the warehouse: for each table
+The shared built firm (tests/dbt/conftest.py: 5% dirty records, a few lived business days,
+ingested and built by `crosswalk run`) is compared with the live sandbox's ground truth
+(`/_sandbox/truth/counts`, `/truth/dirty`, `/truth/drift`): for each table
 with dirty records, the vendor's count equals the canonical rows plus the quarantined ones, no
 dirty record is canonical, and the overdue unposted time of the BI mart is the standing
 `approved_time_not_posted` drift. The same warehouse then proves the incremental canonical models
@@ -12,21 +12,17 @@ equal a full rebuild after updates and deletes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import httpx
 import pytest
 
 from tests.dbt.canonical_support import copy_warehouse, dbt, query
-from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.sandbox_process import SandboxProcess, start_sandbox
+from tests.dbt.conftest import BuiltWarehouse
+from tests.support.sandbox_process import SandboxProcess
 
-DIRTY_RATE = 0.05
-INGEST = "group:bamboohr or group:netsuite or group:harvest or group:gusto"
 # The canonical relation each vendor table's records land in, and how to pick that table's rows
 # out of it. A table the sandbox makes dirty records for must be listed here.
 CANONICAL_OF = {
@@ -47,43 +43,16 @@ class DirtyFirm:
 
 
 @pytest.fixture(scope="module")
-def dirty_firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DirtyFirm]:
-    workdir = tmp_path_factory.mktemp("dirty-firm")
-    sandbox = start_sandbox(workdir / "sandbox", dirty=DIRTY_RATE, rate_limits=False)
-    try:
-        env = run_env(sandbox, workdir)
-        control = sandbox.base("control")
-        # A business day of activity: approved time now overdue for posting.
-        httpx.post(f"{control}/advance?days=1", timeout=300).raise_for_status()
-        # Ingestion only: the models these tests need are built below with dbt directly.
-        result = crosswalk_run(env, "--select", INGEST)
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-        business_now = httpx.get(f"{control}/clock", timeout=30).json()["business_now"]
-        warehouse = Path(env["CROSSWALK_WAREHOUSE"])
-        dbt(
-            warehouse,
-            business_now,
-            "build",
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--select",
-            "+quarantined_records",
-            "+leave",
-            "+unposted_approved_time",
-            *(f"+{model}" for model in INCREMENTAL_MODELS),
-        )
-        yield DirtyFirm(
-            sandbox,
-            warehouse,
-            business_now,
-            httpx.get(f"{control}/truth/counts", timeout=60).json(),
-            httpx.get(f"{control}/truth/dirty", timeout=60).json()["dirty"],
-            httpx.get(f"{control}/truth/drift?standing=true", timeout=120).json()["drift"],
-        )
-    finally:
-        sandbox.stop()
+def dirty_firm(built_warehouse: BuiltWarehouse) -> DirtyFirm:
+    """The shared built firm (dirty, lived), with the sandbox's truth about it."""
+    return DirtyFirm(
+        built_warehouse.sandbox,
+        built_warehouse.warehouse,
+        built_warehouse.business_now,
+        built_warehouse.control("/truth/counts"),
+        built_warehouse.control("/truth/dirty")["dirty"],
+        built_warehouse.control("/truth/drift?standing=true")["drift"],
+    )
 
 
 def quarantined(firm: DirtyFirm) -> dict[tuple[str, str], set[str]]:
