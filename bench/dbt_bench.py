@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -24,37 +23,28 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from bench.env import overridden_environ
 from orchestration.defs.ingest.assets import VENDORS, source_factory
+from orchestration.defs.transform.project import dbt_executable
 from orchestration.lib.pipelines import build_pipeline
 from tests.support.sandbox_process import start_sandbox
+from tests.support.sources import BASES
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
-INSTANCE_PATHS = {
-    "SOURCES__BAMBOOHR__ACME__BASE_URL": "/bamboohr/api/gateway.php/acme/v1",
-    "SOURCES__NETSUITE__SANDBOX__BASE_URL": "/netsuite/services/rest",
-    "SOURCES__HARVEST__ACME__BASE_URL": "/harvest/v2",
-    "SOURCES__HARVEST__ACME__FORECAST_BASE_URL": "/forecast",
-    "SOURCES__GUSTO__US__BASE_URL": "/gusto",
-    "SOURCES__GUSTO__UK__BASE_URL": "/gusto",
-    "SOURCES__GUSTO__DE__BASE_URL": "/gusto",
-}
 
 
 @contextmanager
 def _aimed_at(url: str, warehouse: Path) -> Iterator[None]:
-    """Point every source and dbt at `url` and `warehouse` for the duration (env vars)."""
-    names = {key: url + path for key, path in INSTANCE_PATHS.items()}
-    names |= {"CROSSWALK_PROFILE": "sandbox", "CROSSWALK_WAREHOUSE": str(warehouse)}
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update(names)
-    try:
+    """Point every configured source at `url` and dbt at `warehouse` for the duration."""
+    values = {
+        f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL": url + path
+        for vendor, instances in BASES.items()
+        for name, path in instances.items()
+    }
+    values["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = url + "/forecast"
+    values |= {"CROSSWALK_PROFILE": "sandbox", "CROSSWALK_WAREHOUSE": str(warehouse)}
+    with overridden_environ(values):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def ingest_all(warehouse: Path, pipelines_dir: Path) -> None:
@@ -68,7 +58,7 @@ def dbt_build(business_now: str) -> float:
     started = time.perf_counter()
     result = subprocess.run(
         [
-            str(Path(sys.executable).with_name("dbt")),
+            dbt_executable(),
             "build",
             "--profiles-dir",
             ".",

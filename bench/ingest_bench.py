@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.env import overridden_environ
 from dlt_sources.common.config import load_instances
 from dlt_sources.harvest import SECRET_KEYS, harvest_source
 from dlt_sources.harvest.helpers import HarvestClient
@@ -31,21 +32,14 @@ from tests.support.sandbox_process import start_sandbox
 @contextmanager
 def _aimed_at(url: str) -> Iterator[None]:
     """Point the Harvest instance at `url` for the duration (env vars, as a tenant would)."""
-    names = {
-        "SOURCES__HARVEST__ACME__BASE_URL": url + "/harvest/v2",
-        "SOURCES__HARVEST__ACME__FORECAST_BASE_URL": url + "/forecast",
-        "CROSSWALK_PROFILE": "sandbox",
-    }
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update(names)
-    try:
+    with overridden_environ(
+        {
+            "SOURCES__HARVEST__ACME__BASE_URL": url + "/harvest/v2",
+            "SOURCES__HARVEST__ACME__FORECAST_BASE_URL": url + "/forecast",
+            "CROSSWALK_PROFILE": "sandbox",
+        }
+    ):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def floor_once(prefetch: bool = True) -> tuple[int, float]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from orchestration.defs.transform.project import dbt_executable
 from tests.support.sandbox_process import REPO
 
 DBT_PROJECT = REPO / "dbt_project"
@@ -26,9 +26,8 @@ def dbt(
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt <args>` on `warehouse` at business time `business_now`; fail the test on error."""
     workdir = workdir or warehouse.parent
-    executable = Path(sys.executable).with_name("dbt")
     command = [
-        str(executable if executable.exists() else "dbt"),
+        dbt_executable(),
         *args,
         "--project-dir",
         str(DBT_PROJECT),
