@@ -110,3 +110,17 @@
         {{ column }} in ({{ scope['keys'] | join(', ') }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The body of an incremental model's `gone` CTE: live rows of the table whose record is no
+    longer among `live` (a CTE of the records staging still holds, by source_relation and
+    remote_id), so incremental_changes can flag them deleted. -#}
+{% macro live_rows_gone_from(live, key) -%}
+    select t.{{ key }}
+    from {{ this }} as t
+    where not t.is_deleted
+        and not exists (
+            select 1
+            from {{ live }} as v
+            where v.source_relation = t.source_relation and v.remote_id = t.remote_id
+        )
+{%- endmacro %}

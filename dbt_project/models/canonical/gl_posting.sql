@@ -106,14 +106,7 @@ live_versions as (
 ),
 
 gone as (
-    select t.gl_posting_id
-    from {{ this }} as t
-    where not t.is_deleted
-        and not exists (
-            select 1
-            from live_versions as v
-            where v.source_relation = t.source_relation and v.remote_id = t.remote_id
-        )
+    {{ live_rows_gone_from('live_versions', 'gl_posting_id') }}
 ),
 {%- endif %}
 

@@ -75,14 +75,7 @@ live_versions as (
 ),
 
 gone as (
-    select t.time_entry_id
-    from {{ this }} as t
-    where not t.is_deleted
-        and not exists (
-            select 1
-            from live_versions as v
-            where v.source_relation = t.source_relation and v.remote_id = t.remote_id
-        )
+    {{ live_rows_gone_from('live_versions', 'time_entry_id') }}
 ),
 {%- endif %}
 
