@@ -1,16 +1,15 @@
 -- An active worker whose active PSA / ERP record disagrees with HCM on an attribute HCM owns.
 -- Department, legal entity and labor category compare only where the HCM code is mapped (an
--- unmapped code is a mapping_missing finding instead).
+-- unmapped code is a mapping_missing finding instead). The ERP ids the codes map to are the
+-- golden record's (canonical.worker applies the firm's mapping seeds once for everyone).
 with hcm as (
     select
         h.*,
-        md.erp_department_id,
-        ml.erp_subsidiary_id,
-        mc.erp_class_id
+        w.erp_department_id,
+        w.erp_subsidiary_id,
+        w.erp_class_id
     from {{ ref('rec_hcm_workers') }} as h
-    left join {{ ref('map_department') }} as md on md.hcm_department = h.department
-    left join {{ ref('map_legal_entity') }} as ml on ml.hcm_legal_entity = h.legal_entity_code
-    left join {{ ref('map_labor_category') }} as mc on mc.hcm_labor_category = h.labor_category_code
+    inner join {{ ref('worker') }} as w on w.worker_id = h.worker_id
     where h.is_active
 ),
 
