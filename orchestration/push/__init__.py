@@ -1,0 +1,1 @@
+"""Write-back: push validated deltas (dbt `sync.*`) to the target systems (docs/write-back.md)."""

@@ -1,0 +1,87 @@
+"""The seams of the push layer (docs/write-back.md): a delta, a target client, a flow handler.
+
+The engine owns pacing, retries, circuits, the outbox and the ledger; a flow handler owns only
+what one flow sends to one target system. Handlers never sleep, retry or write the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One row of a dbt `sync.<flow>` model: a desired change to one target record."""
+
+    delta_id: str  # the idempotency key
+    flow: str
+    target_system: str  # harvest | netsuite | gusto
+    target_instance: str  # the target tenant's source_relation, e.g. harvest_acme
+    operation: str  # create | update | deactivate | post
+    entity_type: str
+    entity_id: str
+    target_remote_id: str | None
+    natural_key: str | None
+    payload: Mapping[str, Any]  # JSON object, validated by the flow's payload model
+    observed_at: datetime
+
+
+class TransientFailure(Exception):
+    """A failure worth retrying (429, 5xx, timeout, connection): the engine retries it."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """A failure a retry cannot fix (a 4xx the vendor means): the delta goes to dead letters."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class TargetClient(Protocol):
+    """One target tenant's HTTP API: base URL and auth applied, each request paced and guarded.
+
+    `request` returns the response for 2xx-4xx statuses a handler may want to read (404 on a
+    lookup, 409 on a stale Gusto version); it raises TransientFailure for 429/5xx/timeouts and
+    PermanentFailure is the handler's call. Paths are relative to the instance's base URL.
+    """
+
+    instance: str
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response: ...
+
+
+class FlowHandler(Protocol):
+    """What one flow does to one target system (registered in orchestration/push/flows)."""
+
+    flow: str
+    target_system: str
+
+    def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        """Make the request(s) for `delta`; return the target record's id (None if none)."""
+        ...
+
+    def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        """The id of the record `delta` would create, found by its natural key, or None."""
+        ...
