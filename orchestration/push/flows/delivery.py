@@ -1,7 +1,368 @@
-"""Flow handlers of the delivery flows (docs/write-back.md §5)."""
+"""Flow handlers of the delivery and finance flows (docs/write-back.md §5).
+
+Vendor quirks these handlers live with:
+- Harvest takes no idempotency key and no natural-key uniqueness: a lost reply to a project
+  create followed by a resend would duplicate it. So the create first looks the project up by
+  its code (Harvest's only filter-free way is listing projects) and completes what exists; the
+  task and user assignments it adds answer 422 "already assigned" when present, which is success.
+- NetSuite takes `X-NetSuite-Idempotency-Key` only on asynchronous writes (`Prefer:
+  respond-async`, 202 + the job's Location). A reused key answers IDEMPOTENCY_ERROR with the
+  earlier job's Location, which is followed like a fresh job, so a resend never writes twice.
+  Records also carry an externalId (the delta's natural key), which NetSuite keeps unique: a
+  DUP_RCRD answer means the record exists and is adopted.
+- A job still running is a TransientFailure: the engine retries later, the retry's reused key
+  leads back to the same job. Handlers never sleep, retry or write the ledger.
+"""
 
 from __future__ import annotations
 
-from orchestration.push.types import FlowHandler
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
 
-HANDLERS: dict[tuple[str, str], FlowHandler] = {}
+import httpx
+from pydantic import BaseModel
+
+from canonical_models.sync.delivery import (
+    ActivateProject,
+    LabourJournal,
+    PayrollJournal,
+    ResourceAllocation,
+)
+from orchestration.push.types import (
+    Delta,
+    FlowHandler,
+    PermanentFailure,
+    TargetClient,
+    TransientFailure,
+)
+
+HARVEST_PAGE_SIZE = 2000
+JOB_POLL_RETRY_SECONDS = 5.0
+FULL_DAY_HOURS = Decimal("8")  # a booking of 8 h/day is a 100 % allocation
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.01")))
+
+
+def _version_text(delta_version: Any) -> str:
+    """A time entry version as Harvest writes `updated_at` (UTC, seconds, `Z`)."""
+    return delta_version.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- Harvest ----------------------------------------------------------------------------------
+
+
+def _harvest_error(response: httpx.Response, what: str) -> PermanentFailure:
+    try:
+        message = response.json().get("message") or response.json().get("error_description")
+    except ValueError:
+        message = None
+    return PermanentFailure(
+        f"Harvest refused {what}: {response.status_code} {message or ''}".strip(),
+        status=response.status_code,
+    )
+
+
+def _harvest_projects(client: TargetClient) -> Iterator[dict[str, Any]]:
+    page: int | None = 1
+    while page:
+        response = client.request(
+            "GET", "/projects", params={"page": page, "per_page": HARVEST_PAGE_SIZE}
+        )
+        if response.status_code != 200:
+            raise _harvest_error(response, "a project list")
+        body = response.json()
+        yield from body.get("projects", [])
+        page = body.get("next_page")
+
+
+def _already_assigned(response: httpx.Response) -> bool:
+    return response.status_code == 422 and "already assigned" in response.text
+
+
+@dataclass(frozen=True)
+class HarvestProjectHandler:
+    """activate_project → Harvest: a project with charge codes and user access, or its flag."""
+
+    flow: str = "activate_project"
+    target_system: str = "harvest"
+
+    def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        assert isinstance(payload, ActivateProject)
+        if not payload.is_create:
+            return self._set_active(client, delta, payload)
+        project_id = self.find_existing(client, delta, payload) or self._create(client, payload)
+        for task_id in payload.task_ids or []:
+            self._assign(client, project_id, "task_assignments", {"task_id": task_id})
+        for user_id in payload.user_ids or []:
+            self._assign(client, project_id, "user_assignments", {"user_id": user_id})
+        return project_id
+
+    def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        assert isinstance(payload, ActivateProject)
+        for project in _harvest_projects(client):
+            if project.get("code") == payload.project_code:
+                return str(project["id"])
+        return None
+
+    def _create(self, client: TargetClient, payload: ActivateProject) -> str:
+        body = {
+            "client_id": int(payload.psa_client_id or 0),
+            "name": payload.name,
+            "code": payload.project_code,
+            "is_active": True,
+            "is_billable": payload.is_billable,
+            "is_fixed_fee": payload.is_fixed_fee,
+            "bill_by": "People" if payload.is_billable else "none",
+            "budget_by": "none",
+            "starts_on": payload.start_date.isoformat() if payload.start_date else None,
+            "ends_on": payload.end_date.isoformat() if payload.end_date else None,
+        }
+        response = client.request("POST", "/projects", json=body)
+        if response.status_code != 201:
+            raise _harvest_error(response, f"project {payload.project_code}")
+        return str(response.json()["id"])
+
+    def _assign(
+        self, client: TargetClient, project_id: str, kind: str, body: dict[str, Any]
+    ) -> None:
+        response = client.request("POST", f"/projects/{project_id}/{kind}", json=body)
+        if response.status_code != 201 and not _already_assigned(response):
+            raise _harvest_error(response, f"{kind} {body} on project {project_id}")
+
+    def _set_active(self, client: TargetClient, delta: Delta, payload: ActivateProject) -> str:
+        if not delta.target_remote_id:
+            raise PermanentFailure(f"no PSA project id to update for {payload.project_code}")
+        response = client.request(
+            "PATCH", f"/projects/{delta.target_remote_id}", json={"is_active": payload.is_active}
+        )
+        if response.status_code != 200:
+            raise _harvest_error(response, f"project {payload.project_code} update")
+        return delta.target_remote_id
+
+
+# --- NetSuite ---------------------------------------------------------------------------------
+
+
+def _ns_error(response: httpx.Response) -> tuple[str, str]:
+    """(error code, detail) of a NetSuite problem-details answer."""
+    try:
+        item = (response.json().get("o:errorDetails") or [{}])[0]
+    except (ValueError, AttributeError):
+        return "", response.text[:200]
+    return str(item.get("o:errorCode", "")), str(item.get("detail", ""))
+
+
+def _relative(location: str) -> str:
+    """A Location header's path below the REST base (the client adds its base URL)."""
+    marker = "/services/rest"
+    return location[location.index(marker) + len(marker) :] if marker in location else location
+
+
+def _location_id(response: httpx.Response) -> str:
+    return response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class NetSuiteRecordWriter:
+    """Creates one NetSuite record idempotently: async + idempotency key, adopted on DUP_RCRD."""
+
+    record_type: str  # as the Record API spells it, e.g. journalEntry
+
+    def create(self, client: TargetClient, delta: Delta, body: dict[str, Any]) -> str:
+        response = client.request(
+            "POST",
+            f"/record/v1/{self.record_type}",
+            json=body,
+            headers={"Prefer": "respond-async", "X-NetSuite-Idempotency-Key": delta.delta_id},
+        )
+        if response.status_code == 204:  # answered synchronously
+            return _location_id(response)
+        code, detail = _ns_error(response)
+        if response.status_code == 202 or code == "IDEMPOTENCY_ERROR":
+            return self._job_outcome(client, delta, body, _relative(response.headers["Location"]))
+        return self._refused(client, body, response.status_code, code, detail)
+
+    def find(self, client: TargetClient, external_id: str | None) -> str | None:
+        if not external_id:
+            return None
+        response = client.request(
+            "GET", f"/record/v1/{self.record_type}/eid:{quote(external_id, safe='')}"
+        )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            code, detail = _ns_error(response)
+            raise PermanentFailure(f"NetSuite lookup failed: {code} {detail}", status=404)
+        return str(response.json()["id"])
+
+    def _job_outcome(
+        self, client: TargetClient, delta: Delta, body: dict[str, Any], job_path: str
+    ) -> str:
+        job = client.request("GET", job_path)
+        if job.status_code != 200:
+            code, detail = _ns_error(job)
+            raise PermanentFailure(f"NetSuite job {job_path}: {code} {detail}", status=job.status)
+        if not job.json().get("completed"):
+            raise TransientFailure(
+                f"NetSuite job {job_path} still running", retry_after=JOB_POLL_RETRY_SECONDS
+            )
+        tasks = client.request("GET", f"{job_path}/task").json().get("items") or []
+        if not tasks:
+            raise PermanentFailure(f"NetSuite job {job_path} has no task")
+        result = client.request("GET", f"{job_path}/task/{tasks[0]['id']}/result")
+        if result.status_code == 204:
+            return _location_id(result)
+        code, detail = _ns_error(result)
+        return self._refused(client, body, result.status_code, code, detail)
+
+    def _refused(
+        self, client: TargetClient, body: dict[str, Any], status: int, code: str, detail: str
+    ) -> str:
+        if code == "DUP_RCRD":  # the externalId exists: an earlier attempt wrote it
+            found = self.find(client, body.get("externalId"))
+            if found:
+                return found
+        raise PermanentFailure(
+            f"NetSuite refused {self.record_type}: {code} {detail}".strip(), status=status
+        )
+
+
+JOURNALS = NetSuiteRecordWriter("journalEntry")
+ALLOCATIONS = NetSuiteRecordWriter("resourceAllocation")
+
+
+def _ref(record_id: object) -> dict[str, str]:
+    return {"id": str(record_id)}
+
+
+def labour_journal_body(delta: Delta, payload: LabourJournal) -> dict[str, Any]:
+    """One debit per time entry version (tagged as the rules read it), one balancing credit."""
+    items: list[dict[str, Any]] = []
+    for line in payload.lines:
+        item: dict[str, Any] = {
+            "account": _ref(line.gl_account_id),
+            "debit": _money(line.amount),
+            "memo": f"Time entry {line.time_entry_id}",
+            "custcol_cw_time_entry": line.time_entry_id,
+            "custcol_cw_entry_version": _version_text(line.entry_version),
+            "custcol_cw_hours": _money(line.hours),
+            "custcol_cw_cost_rate": _money(line.cost_rate),
+        }
+        if line.erp_employee_id:
+            item["entity"] = _ref(line.erp_employee_id)
+        if line.erp_job_id is not None:
+            item["custcol_cw_project"] = _ref(line.erp_job_id)
+        items.append(item)
+    items.append(
+        {
+            "account": _ref(payload.credit_account_id),
+            "credit": _money(payload.total),
+            "memo": "Accrued labour",
+        }
+    )
+    return {
+        "externalId": delta.natural_key,
+        "tranDate": payload.posting_date.isoformat(),
+        "subsidiary": _ref(payload.subsidiary_id),
+        "memo": payload.memo,
+        "line": {"items": items},
+    }
+
+
+def payroll_journal_body(delta: Delta, payload: PayrollJournal) -> dict[str, Any]:
+    """Gross pay and employer taxes to expense, their sum to payroll liabilities."""
+    tag = {"custcol_cw_pay_run": payload.pay_run_id}
+    items = [
+        {"account": _ref(payload.salaries_account_id), "debit": _money(payload.gross_pay)}
+        | {"memo": "Gross pay"}
+        | tag,
+        {"account": _ref(payload.employer_tax_account_id), "debit": _money(payload.employer_taxes)}
+        | {"memo": "Employer taxes"}
+        | tag,
+        {
+            "account": _ref(payload.liability_account_id),
+            "credit": _money(payload.gross_pay + payload.employer_taxes),
+            "memo": "Payroll liabilities",
+        }
+        | tag,
+    ]
+    # NetSuite refuses a zero line: a run without employer taxes has two lines.
+    items = [i for i in items if i.get("debit", i.get("credit"))]
+    return {
+        "externalId": delta.natural_key,
+        "tranDate": payload.posting_date.isoformat(),
+        "subsidiary": _ref(payload.subsidiary_id),
+        "memo": f"Payroll {payload.period_start_date}..{payload.period_end_date}",
+        "line": {"items": items},
+    }
+
+
+@dataclass(frozen=True)
+class LabourJournalHandler:
+    """post_approved_time → NetSuite: one labour journal per delta."""
+
+    flow: str = "post_approved_time"
+    target_system: str = "netsuite"
+
+    def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        assert isinstance(payload, LabourJournal)
+        return JOURNALS.create(client, delta, labour_journal_body(delta, payload))
+
+    def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        return JOURNALS.find(client, delta.natural_key)
+
+
+@dataclass(frozen=True)
+class PayrollJournalHandler:
+    """post_payroll_journal → NetSuite: one GL journal per approved pay run."""
+
+    flow: str = "post_payroll_journal"
+    target_system: str = "netsuite"
+
+    def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        assert isinstance(payload, PayrollJournal)
+        return JOURNALS.create(client, delta, payroll_journal_body(delta, payload))
+
+    def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        return JOURNALS.find(client, delta.natural_key)
+
+
+@dataclass(frozen=True)
+class ResourceAllocationHandler:
+    """confirm_assignment → NetSuite: the allocation costing a booking (externalId = booking)."""
+
+    flow: str = "confirm_assignment"
+    target_system: str = "netsuite"
+
+    def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        assert isinstance(payload, ResourceAllocation)
+        percent = (payload.hours_per_day / FULL_DAY_HOURS * 100).quantize(Decimal("0.01"))
+        body = {
+            "externalId": delta.natural_key or payload.booking_id,
+            "allocationResource": _ref(payload.erp_employee_id),
+            "project": _ref(payload.erp_job_id),
+            "startDate": payload.start_date.isoformat(),
+            "endDate": payload.end_date.isoformat(),
+            "allocationAmount": float(percent),
+            "allocationUnit": {"id": "P"},
+        }
+        return ALLOCATIONS.create(client, delta, body)
+
+    def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
+        return ALLOCATIONS.find(client, delta.natural_key)
+
+
+HANDLERS: dict[tuple[str, str], FlowHandler] = {
+    (h.flow, h.target_system): h
+    for h in (
+        HarvestProjectHandler(),
+        ResourceAllocationHandler(),
+        LabourJournalHandler(),
+        PayrollJournalHandler(),
+    )
+}

@@ -1,0 +1,124 @@
+-- One row per ERP labour journal to post: approved PSA time (hours > 0) whose current version
+-- has no ERP journal line once the posting SLA (06:00 UTC the day after the version's day) has
+-- passed: exactly the approved_time_not_posted rule, so nothing is posted early or twice.
+-- One debit line per entry version (hours × the entry's cost rate, tagged with the entry id and
+-- version the rules tie a line to) to the task's labour account; the writer adds one balancing
+-- credit to accrued labour.
+--
+-- Batch unit: one journal per ERP tenant, subsidiary and version day. A journal belongs to one
+-- subsidiary in the ERP; the version day keeps a batch's membership stable from the moment it is
+-- due (no new version of a past day can appear), so a resend of an unanswered post is the same
+-- delta, and a day's journal stays small enough to read. The journal's externalId is its
+-- natural key and carries the delta id: a version left out of a posted batch (quarantined, late)
+-- makes a new batch with a new id instead of colliding with the posted one.
+with due as (
+    select t.*
+    from {{ ref('rec_clean_time_entries') }} as t
+    where t.is_approved and t.hours > 0
+        and {{ dbt.dateadd('hour', 24 + var('posting_sla_hours_after_midnight'),
+                           'cast(cast(t.remote_updated_at as date) as ' ~ dbt.type_timestamp() ~ ')') }}
+            <= {{ business_now() }}
+        and not exists (
+            select 1 from {{ ref('stg_netsuite__transaction_lines') }} as l
+            where l.time_entry_remote_id = t.remote_id
+                and l.time_entry_version_at = t.remote_updated_at
+                and not l.is_deleted
+        )
+),
+
+erp_instances as (
+    select distinct source_relation as target_instance from {{ ref('stg_netsuite__jobs') }}
+),
+
+psa_workers as (
+    select source_relation, remote_id, min(worker_id) as worker_id
+    from {{ ref('identity_map') }}
+    where system = 'harvest' and worker_id is not null
+    group by source_relation, remote_id
+),
+
+-- The worker's ERP employee (an active one first) as the line's entity.
+erp_employees as (
+    select
+        worker_id,
+        coalesce(min(case when is_active then remote_id end), min(remote_id)) as employee_id
+    from {{ ref('identity_map') }}
+    where system = 'netsuite' and worker_id is not null
+    group by worker_id
+),
+
+jobs as (
+    select project_code, min(job_id) as job_id, min(subsidiary_id) as subsidiary_id
+    from {{ ref('stg_netsuite__jobs') }}
+    where not is_deleted
+    group by project_code
+),
+
+lines as (
+    select
+        i.target_instance,
+        -- The worker's legal entity books their cost; an unmatched worker's, the project's.
+        coalesce(w.erp_subsidiary_id, j.subsidiary_id) as subsidiary_id,
+        cast(t.remote_updated_at as date) as version_date,
+        t.remote_id,
+        {{ json_object_text([
+            ('time_entry_id', 't.remote_id'),
+            ('entry_version', 't.remote_updated_at'),
+            ('hours', 't.hours'),
+            ('cost_rate', 't.cost_rate'),
+            ('amount', 'round(t.hours * t.cost_rate, 2)'),
+            ('gl_account_id', 'm.gl_account_id'),
+            ('erp_employee_id', 'e.employee_id'),
+            ('erp_job_id', 'j.job_id'),
+        ]) }} as line
+    from due as t
+    cross join erp_instances as i
+    left join psa_workers as pw
+        on pw.source_relation = t.source_relation and pw.remote_id = {{ remote_id("t.user_id") }}
+    left join {{ ref('worker') }} as w on w.worker_id = pw.worker_id
+    left join erp_employees as e on e.worker_id = pw.worker_id
+    left join {{ ref('stg_harvest__projects') }} as hp
+        on hp.source_relation = t.source_relation and hp.remote_id = {{ remote_id('t.project_id') }}
+    left join jobs as j on j.project_code = hp.project_code
+    left join {{ ref('map_task') }} as m on m.psa_task = t.task_name
+),
+
+journals as (
+    select
+        target_instance,
+        subsidiary_id,
+        version_date,
+        'labour:' || coalesce(cast(subsidiary_id as {{ dbt.type_string() }}), 'unmapped') || ':'
+            || cast(version_date as {{ dbt.type_string() }}) as entity_id,
+        {{ json_object_text([
+            ('subsidiary_id', 'subsidiary_id'),
+            ('posting_date', 'cast(' ~ dbt.dateadd('day', 1, 'version_date') ~ ' as date)'),
+            ('memo', "'Labour cost ' || cast(version_date as " ~ dbt.type_string() ~ ")"),
+            ('credit_account_id', var('labour_accrual_account_id', 2100)),
+            ('lines', "cast('[' || string_agg(line, ',' order by remote_id) || ']' as json)"),
+        ]) }} as payload
+    from lines
+    group by target_instance, subsidiary_id, version_date
+),
+
+keyed as (
+    select
+        {{ surrogate_key(["'post_approved_time'", 'target_instance', "'post'", 'entity_id',
+                          'payload']) }} as delta_id,
+        *
+    from journals
+)
+
+select
+    delta_id,
+    'post_approved_time' as flow,
+    'netsuite' as target_system,
+    target_instance,
+    'post' as operation,
+    'labour_journal' as entity_type,
+    entity_id,
+    cast(null as {{ dbt.type_string() }}) as target_remote_id,
+    'crosswalk-' || delta_id as natural_key,
+    payload,
+    {{ business_now() }} as observed_at
+from keyed
