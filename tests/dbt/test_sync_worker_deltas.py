@@ -2,8 +2,7 @@
 built firm: they cover every open auto-fixable finding of the worker rules, per flow and target,
 and nothing else; every payload validates against its flow's payload model.
 
-The sync models are rebuilt on a copy of the shared warehouse (so this test does not depend on
-every other sync model building, and never writes to the shared fixture).
+The shared `crosswalk run` built the sync models with everything else; this module only reads.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import duckdb
 import pytest
 
 from canonical_models.sync import PAYLOAD_MODELS
-from tests.dbt.canonical_support import dbt
 from tests.dbt.conftest import BuiltWarehouse
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
@@ -32,15 +30,10 @@ Key = tuple[str, str, str, str]  # flow, target system, entity type, entity id
 
 
 @pytest.fixture(scope="module")
-def worker_deltas(
-    built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """A copy of the built warehouse with the worker sync models built at its business now."""
-    workdir = tmp_path_factory.mktemp("sync-workers")
-    env = built_warehouse.copy_to(workdir)
-    warehouse = Path(env["CROSSWALK_WAREHOUSE"])
-    dbt(warehouse, built_warehouse.business_now, "build", "--select", *WORKER_FLOWS)
-    return warehouse
+def worker_deltas(built_warehouse: BuiltWarehouse) -> Path:
+    """The built warehouse, whose sync models the shared `crosswalk run` built."""
+    assert built_warehouse.result.returncode == 0, built_warehouse.result.stdout[-4000:]
+    return built_warehouse.warehouse
 
 
 def _rows(warehouse: Path, sql: str) -> list[tuple]:
