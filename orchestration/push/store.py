@@ -1,0 +1,389 @@
+"""The ops store: outbox, attempt ledger, dead letters, quarantine and payroll approvals (SQLite).
+
+docs/write-back.md §3. SQLite in WAL mode with a busy timeout, because push runs of several
+processes write it at once while the warehouse (a single-writer DuckDB file) stays free for
+ingestion and dbt. Every write is its own short transaction: a process killed at any point leaves
+the store consistent, and a `sent` attempt with no completion is the evidence of an unknown
+outcome that the engine resolves with a lookup before it resends a create.
+
+Nothing here knows HTTP or secrets: callers pass errors already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.push.types import Delta
+
+OPS_DB_ENV = "CROSSWALK_OPS_DB"
+DEFAULT_OPS_DB = Path("data/ops.sqlite")
+BUSY_TIMEOUT_SECONDS = 30.0
+LEDGER_STATUSES = ("planned", "sent", "succeeded", "failed", "dead", "skipped_duplicate")
+
+SCHEMA = f"""
+create table if not exists outbox (
+    delta_id text primary key,
+    flow text not null,
+    target_system text not null,
+    target_instance text not null,
+    operation text not null,
+    entity_type text not null,
+    entity_id text not null,
+    target_remote_id text,
+    natural_key text,
+    payload text not null,
+    observed_at text not null,
+    state text not null default 'pending'
+        check (state in ('pending', 'done', 'dead', 'quarantined')),
+    target_record_id text,
+    enqueued_at text not null
+);
+create index if not exists outbox_pending on outbox (state, target_instance);
+
+-- ARCHITECTURE §7: one row per attempt.
+create table if not exists sync_ledger (
+    ledger_id integer primary key autoincrement,
+    flow text not null,
+    target_system text not null,
+    entity_id text not null,
+    operation text not null,
+    idempotency_key text not null,
+    correlation_id text not null,
+    status text not null check (status in ({", ".join(f"'{s}'" for s in LEDGER_STATUSES)})),
+    attempt integer not null,
+    http_status integer,
+    error text,
+    requested_at text not null,
+    completed_at text
+);
+create index if not exists sync_ledger_key on sync_ledger (idempotency_key, ledger_id);
+
+create table if not exists dead_letter (
+    delta_id text primary key references outbox (delta_id),
+    flow text not null,
+    target_system text not null,
+    entity_id text not null,
+    error text not null,
+    dead_at text not null,
+    replayed_at text
+);
+
+create table if not exists sync_quarantine (
+    delta_id text primary key references outbox (delta_id),
+    flow text not null,
+    target_system text not null,
+    entity_id text not null,
+    reason text not null,
+    quarantined_at text not null
+);
+
+create table if not exists payroll_approval (
+    pay_run_id text primary key,
+    approved_by text not null,
+    approved_at text not null
+);
+"""
+
+
+def ops_store_path() -> Path:
+    """The ops store file (env CROSSWALK_OPS_DB, default data/ops.sqlite)."""
+    return Path(os.environ.get(OPS_DB_ENV, str(DEFAULT_OPS_DB)))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The latest ledger row of an idempotency key."""
+
+    ledger_id: int
+    status: str
+    attempt: int
+    completed_at: str | None
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Sent and never completed: the process died or the reply was lost."""
+        return self.status == "sent" and self.completed_at is None
+
+
+class OpsStore:
+    """One connection to the ops store; safe to use from one thread (open one per thread)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: each statement (or explicit `with self._transaction()`) commits at once.
+        self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("pragma journal_mode = wal")
+        self._conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        self._conn.execute("pragma foreign_keys = on")
+        # executescript commits as it goes; every statement is `if not exists`, so two processes
+        # opening a new store at once both succeed.
+        self._conn.executescript(SCHEMA)
+        self.path = path
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: Path | None = None) -> Iterator[OpsStore]:
+        store = cls(path or ops_store_path())
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
+        # instead of one failing on a lock upgrade halfway through.
+        self._conn.execute("begin immediate")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("rollback")
+            raise
+        self._conn.execute("commit")
+
+    # Outbox ----------------------------------------------------------------------------------
+
+    def enqueue(self, deltas: Iterable[Delta]) -> int:
+        """Add deltas not seen before (by delta_id); return how many were new."""
+        rows = [
+            (
+                d.delta_id,
+                d.flow,
+                d.target_system,
+                d.target_instance,
+                d.operation,
+                d.entity_type,
+                d.entity_id,
+                d.target_remote_id,
+                d.natural_key,
+                json.dumps(dict(d.payload), sort_keys=True, default=str),
+                d.observed_at.isoformat(),
+                _now(),
+            )
+            for d in deltas
+        ]
+        with self._transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "insert or ignore into outbox (delta_id, flow, target_system, target_instance, "
+                "operation, entity_type, entity_id, target_remote_id, natural_key, payload, "
+                "observed_at, enqueued_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return conn.total_changes - before
+
+    def pending(
+        self, *, flows: Iterable[str] | None = None, target_instance: str | None = None
+    ) -> list[Delta]:
+        """Deltas still to send, oldest first."""
+        sql, params = "select * from outbox where state = 'pending'", []
+        if flows is not None:
+            names = list(flows)
+            sql += f" and flow in ({', '.join('?' for _ in names)})"
+            params += names
+        if target_instance is not None:
+            sql += " and target_instance = ?"
+            params.append(target_instance)
+        rows = self._conn.execute(sql + " order by enqueued_at, delta_id", params).fetchall()
+        return [_delta(row) for row in rows]
+
+    def state_of(self, delta_id: str) -> str | None:
+        row = self._conn.execute(
+            "select state from outbox where delta_id = ?", (delta_id,)
+        ).fetchone()
+        return row["state"] if row else None
+
+    def mark_done(self, delta_id: str, target_record_id: str | None) -> None:
+        self._conn.execute(
+            "update outbox set state = 'done', target_record_id = ? where delta_id = ?",
+            (target_record_id, delta_id),
+        )
+
+    # Ledger ----------------------------------------------------------------------------------
+
+    def latest_attempt(self, idempotency_key: str) -> Attempt | None:
+        row = self._conn.execute(
+            "select ledger_id, status, attempt, completed_at from sync_ledger "
+            "where idempotency_key = ? order by ledger_id desc limit 1",
+            (idempotency_key,),
+        ).fetchone()
+        return Attempt(**dict(row)) if row else None
+
+    def has_succeeded(self, idempotency_key: str) -> bool:
+        row = self._conn.execute(
+            "select 1 from sync_ledger where idempotency_key = ? and status = 'succeeded' limit 1",
+            (idempotency_key,),
+        ).fetchone()
+        return row is not None
+
+    def begin_attempt(self, delta: Delta, correlation_id: str) -> int:
+        """Write the `sent` row before the request goes out; return its ledger_id."""
+        with self._transaction() as conn:
+            (attempts,) = conn.execute(
+                "select count(*) from sync_ledger where idempotency_key = ? and status = 'sent'",
+                (delta.delta_id,),
+            ).fetchone()
+            cursor = conn.execute(
+                "insert into sync_ledger (flow, target_system, entity_id, operation, "
+                "idempotency_key, correlation_id, status, attempt, requested_at) "
+                "values (?, ?, ?, ?, ?, ?, 'sent', ?, ?)",
+                (
+                    delta.flow,
+                    delta.target_system,
+                    delta.entity_id,
+                    delta.operation,
+                    delta.delta_id,
+                    correlation_id,
+                    attempts + 1,
+                    _now(),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def complete_attempt(
+        self,
+        ledger_id: int,
+        status: str,
+        *,
+        http_status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Close a `sent` row with what came back (succeeded, failed or dead)."""
+        if status not in ("succeeded", "failed", "dead"):
+            raise ValueError(f"an attempt completes as succeeded, failed or dead, not {status!r}")
+        self._conn.execute(
+            "update sync_ledger set status = ?, http_status = ?, error = ?, completed_at = ? "
+            "where ledger_id = ? and completed_at is null",
+            (status, http_status, error, _now(), ledger_id),
+        )
+
+    def record(
+        self, delta: Delta, status: str, correlation_id: str, note: str | None = None
+    ) -> int:
+        """A ledger row that sends nothing (`planned`, `skipped_duplicate`), complete at once."""
+        if status not in ("planned", "skipped_duplicate"):
+            raise ValueError(f"record() writes planned or skipped_duplicate rows, not {status!r}")
+        now = _now()
+        cursor = self._conn.execute(
+            "insert into sync_ledger (flow, target_system, entity_id, operation, "
+            "idempotency_key, correlation_id, status, attempt, error, requested_at, completed_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            (
+                delta.flow,
+                delta.target_system,
+                delta.entity_id,
+                delta.operation,
+                delta.delta_id,
+                correlation_id,
+                status,
+                note,
+                now,
+                now,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def ledger(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._conn.execute("select * from sync_ledger order by ledger_id")]
+
+    # Dead letters, quarantine, approvals -----------------------------------------------------
+
+    def dead_letter(self, delta: Delta, error: str) -> None:
+        """The last retry failed: keep the delta, out of the pending queue, until a replay."""
+        with self._transaction() as conn:
+            conn.execute("update outbox set state = 'dead' where delta_id = ?", (delta.delta_id,))
+            conn.execute(
+                "insert into dead_letter (delta_id, flow, target_system, entity_id, error, "
+                "dead_at) values (?, ?, ?, ?, ?, ?) on conflict (delta_id) do update set "
+                "error = excluded.error, dead_at = excluded.dead_at, replayed_at = null",
+                (delta.delta_id, delta.flow, delta.target_system, delta.entity_id, error, _now()),
+            )
+
+    def dead_letters(self, *, include_replayed: bool = False) -> list[dict[str, Any]]:
+        sql = "select * from dead_letter"
+        if not include_replayed:
+            sql += " where replayed_at is null"
+        return [dict(r) for r in self._conn.execute(sql + " order by dead_at, delta_id")]
+
+    def replay(self, *, flow: str | None = None, ids: Iterable[str] | None = None) -> int:
+        """Put chosen dead letters back in the queue (the next push sends them); how many."""
+        sql, params = "select delta_id from dead_letter where replayed_at is null", []
+        if flow is not None:
+            sql += " and flow = ?"
+            params.append(flow)
+        if ids is not None:
+            chosen = list(ids)
+            sql += f" and delta_id in ({', '.join('?' for _ in chosen)})"
+            params += chosen
+        with self._transaction() as conn:
+            keys = [row["delta_id"] for row in conn.execute(sql, params).fetchall()]
+            now = _now()
+            for key in keys:
+                conn.execute("update outbox set state = 'pending' where delta_id = ?", (key,))
+                conn.execute(
+                    "update dead_letter set replayed_at = ? where delta_id = ?", (now, key)
+                )
+        return len(keys)
+
+    def quarantine(self, delta: Delta, reason: str) -> None:
+        """An invalid payload: never sent, kept with the reason."""
+        with self._transaction() as conn:
+            conn.execute(
+                "update outbox set state = 'quarantined' where delta_id = ?", (delta.delta_id,)
+            )
+            conn.execute(
+                "insert or replace into sync_quarantine (delta_id, flow, target_system, "
+                "entity_id, reason, quarantined_at) values (?, ?, ?, ?, ?, ?)",
+                (delta.delta_id, delta.flow, delta.target_system, delta.entity_id, reason, _now()),
+            )
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute("select * from sync_quarantine order by quarantined_at")
+        return [dict(r) for r in rows]
+
+    def approve_payroll(self, pay_run_id: str, approved_by: str) -> bool:
+        """Record the audit checkpoint for a pay run; False if it was approved already."""
+        cursor = self._conn.execute(
+            "insert or ignore into payroll_approval (pay_run_id, approved_by, approved_at) "
+            "values (?, ?, ?)",
+            (pay_run_id, approved_by, _now()),
+        )
+        return cursor.rowcount == 1
+
+    def payroll_approval(self, pay_run_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            "select * from payroll_approval where pay_run_id = ?", (pay_run_id,)
+        ).fetchone()
+        return dict(row) if row else None
+
+
+def _delta(row: sqlite3.Row) -> Delta:
+    return Delta(
+        delta_id=row["delta_id"],
+        flow=row["flow"],
+        target_system=row["target_system"],
+        target_instance=row["target_instance"],
+        operation=row["operation"],
+        entity_type=row["entity_type"],
+        entity_id=row["entity_id"],
+        target_remote_id=row["target_remote_id"],
+        natural_key=row["natural_key"],
+        payload=json.loads(row["payload"]),
+        observed_at=datetime.fromisoformat(row["observed_at"]),
+    )
