@@ -11,19 +11,11 @@
 -- delta, and a day's journal stays small enough to read. The journal's externalId is its
 -- natural key and carries the delta id: a version left out of a posted batch (quarantined, late)
 -- makes a new batch with a new id instead of colliding with the posted one.
+-- The entries due are the rule's own findings (one definition of "due", held in the rule).
 with due as (
     select t.*
     from {{ ref('rec_clean_time_entries') }} as t
-    where t.is_approved and t.hours > 0
-        and {{ dbt.dateadd('hour', 24 + var('posting_sla_hours_after_midnight'),
-                           'cast(cast(t.remote_updated_at as date) as ' ~ dbt.type_timestamp() ~ ')') }}
-            <= {{ business_now() }}
-        and not exists (
-            select 1 from {{ ref('stg_netsuite__transaction_lines') }} as l
-            where l.time_entry_remote_id = t.remote_id
-                and l.time_entry_version_at = t.remote_updated_at
-                and not l.is_deleted
-        )
+    inner join {{ ref('approved_time_not_posted') }} as unposted on unposted.entity_id = t.remote_id
 ),
 
 erp_instances as (
