@@ -96,6 +96,14 @@ class GustoClient:
         expires_in = float(answer.get("expires_in") or 7200)
         self._token_expires = time.monotonic() + expires_in - settings.TOKEN_REFRESH_MARGIN_SECONDS
 
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate a request now (refreshing the token when it is due)."""
+        return self._headers()
+
+    def forget_token(self) -> None:
+        """Drop the access token (a 401 said it is expired or revoked); the next call refreshes."""
+        self._token = None
+
     def _headers(self) -> dict[str, str]:
         if self._token is None or time.monotonic() >= self._token_expires:
             self._refresh()

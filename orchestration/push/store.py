@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,15 @@ create table if not exists outbox (
     payload text not null,
     observed_at text not null,
     state text not null default 'pending'
-        check (state in ('pending', 'done', 'dead', 'quarantined')),
+        check (state in ('pending', 'done', 'dead', 'quarantined', 'superseded')),
     target_record_id text,
-    enqueued_at text not null
+    enqueued_at text not null,
+    -- The push run sending the delta now: no other run may send it until the claim lapses or
+    -- its process is gone (a run killed mid-batch leaves a claim a rerun on the host takes over).
+    claimed_by text,
+    claimed_pid integer,
+    claimed_host text,
+    claimed_until text
 );
 create index if not exists outbox_pending on outbox (state, target_instance);
 
@@ -100,6 +107,29 @@ def ops_store_path() -> Path:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """A push run: its correlation id, and the process that runs it."""
+
+    run: str
+    pid: int
+    host: str
+
+    @classmethod
+    def this_process(cls, run: str) -> Claimant:
+        return cls(run, os.getpid(), socket.gethostname())
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 @dataclass(frozen=True)
@@ -209,6 +239,57 @@ class OpsStore:
         ).fetchone()
         return row["state"] if row else None
 
+    def claim(self, delta_id: str, claimant: Claimant, lease_seconds: float) -> bool:
+        """Take a pending delta for `claimant` to send; False if it is done or another run's.
+
+        Another run's claim lapses at its deadline, or at once when that run's process on this
+        host is gone (killed mid-batch): the rerun then resolves the unknown outcome itself.
+        """
+        now = datetime.now(UTC)
+        with self._transaction() as conn:
+            row = conn.execute(
+                "select state, claimed_by, claimed_pid, claimed_host, claimed_until from outbox "
+                "where delta_id = ?",
+                (delta_id,),
+            ).fetchone()
+            if row is None or row["state"] != "pending":
+                return False
+            held = row["claimed_by"] is not None and row["claimed_by"] != claimant.run
+            if held:
+                lapsed = datetime.fromisoformat(row["claimed_until"]) <= now
+                orphaned = row["claimed_host"] == claimant.host and not _process_alive(
+                    int(row["claimed_pid"])
+                )
+                if not (lapsed or orphaned):
+                    return False
+            conn.execute(
+                "update outbox set claimed_by = ?, claimed_pid = ?, claimed_host = ?, "
+                "claimed_until = ? where delta_id = ?",
+                (
+                    claimant.run,
+                    claimant.pid,
+                    claimant.host,
+                    (now + timedelta(seconds=lease_seconds)).isoformat(),
+                    delta_id,
+                ),
+            )
+            return True
+
+    def release(self, delta_id: str, claimant: Claimant) -> None:
+        """Give a claimed delta back (not sent this run: circuit open, awaiting approval)."""
+        self._conn.execute(
+            "update outbox set claimed_by = null, claimed_pid = null, claimed_host = null, "
+            "claimed_until = null where delta_id = ? and claimed_by = ?",
+            (delta_id, claimant.run),
+        )
+
+    def supersede(self, delta_id: str) -> None:
+        """A pending delta the latest build no longer proposes: never sent (call after claim)."""
+        self._conn.execute(
+            "update outbox set state = 'superseded' where delta_id = ? and state = 'pending'",
+            (delta_id,),
+        )
+
     def mark_done(self, delta_id: str, target_record_id: str | None) -> None:
         self._conn.execute(
             "update outbox set state = 'done', target_record_id = ? where delta_id = ?",
@@ -225,6 +306,14 @@ class OpsStore:
         ).fetchone()
         return Attempt(**dict(row)) if row else None
 
+    def ever_attempted(self, idempotency_key: str) -> bool:
+        """Whether any request was ever started for this key (planned rows do not count)."""
+        row = self._conn.execute(
+            "select 1 from sync_ledger where idempotency_key = ? and attempt > 0 limit 1",
+            (idempotency_key,),
+        ).fetchone()
+        return row is not None
+
     def has_succeeded(self, idempotency_key: str) -> bool:
         row = self._conn.execute(
             "select 1 from sync_ledger where idempotency_key = ? and status = 'succeeded' limit 1",
@@ -236,7 +325,7 @@ class OpsStore:
         """Write the `sent` row before the request goes out; return its ledger_id."""
         with self._transaction() as conn:
             (attempts,) = conn.execute(
-                "select count(*) from sync_ledger where idempotency_key = ? and status = 'sent'",
+                "select count(*) from sync_ledger where idempotency_key = ? and attempt > 0",
                 (delta.delta_id,),
             ).fetchone()
             cursor = conn.execute(
@@ -264,9 +353,16 @@ class OpsStore:
         http_status: int | None = None,
         error: str | None = None,
     ) -> None:
-        """Close a `sent` row with what came back (succeeded, failed or dead)."""
-        if status not in ("succeeded", "failed", "dead"):
-            raise ValueError(f"an attempt completes as succeeded, failed or dead, not {status!r}")
+        """Close a `sent` row with what came back.
+
+        `skipped_duplicate` closes an attempt that found the record already in the target (a
+        lost reply's create, adopted) and so sent no write.
+        """
+        if status not in ("succeeded", "failed", "dead", "skipped_duplicate"):
+            raise ValueError(
+                f"an attempt completes as succeeded, failed, dead or skipped_duplicate, "
+                f"not {status!r}"
+            )
         self._conn.execute(
             "update sync_ledger set status = ?, http_status = ?, error = ?, completed_at = ? "
             "where ledger_id = ? and completed_at is null",

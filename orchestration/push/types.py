@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import httpx
+import requests
 from pydantic import BaseModel
 
 
@@ -69,7 +69,7 @@ class TargetClient(Protocol):
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response: ...
+    ) -> requests.Response: ...
 
 
 class FlowHandler(Protocol):

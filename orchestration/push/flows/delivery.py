@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+import requests
 from pydantic import BaseModel
 
 from canonical_models.sync.delivery import (
@@ -56,7 +56,7 @@ def _version_text(delta_version: Any) -> str:
 # --- Harvest ----------------------------------------------------------------------------------
 
 
-def _harvest_error(response: httpx.Response, what: str) -> PermanentFailure:
+def _harvest_error(response: requests.Response, what: str) -> PermanentFailure:
     try:
         message = response.json().get("message") or response.json().get("error_description")
     except ValueError:
@@ -80,7 +80,7 @@ def _harvest_projects(client: TargetClient) -> Iterator[dict[str, Any]]:
         page = body.get("next_page")
 
 
-def _already_assigned(response: httpx.Response) -> bool:
+def _already_assigned(response: requests.Response) -> bool:
     return response.status_code == 422 and "already assigned" in response.text
 
 
@@ -148,7 +148,7 @@ class HarvestProjectHandler:
 # --- NetSuite ---------------------------------------------------------------------------------
 
 
-def _ns_error(response: httpx.Response) -> tuple[str, str]:
+def _ns_error(response: requests.Response) -> tuple[str, str]:
     """(error code, detail) of a NetSuite problem-details answer."""
     try:
         item = (response.json().get("o:errorDetails") or [{}])[0]
@@ -163,7 +163,7 @@ def _relative(location: str) -> str:
     return location[location.index(marker) + len(marker) :] if marker in location else location
 
 
-def _location_id(response: httpx.Response) -> str:
+def _location_id(response: requests.Response) -> str:
     return response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
 
 

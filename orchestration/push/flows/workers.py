@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import requests
 from pydantic import BaseModel
 
 from canonical_models.sync.workers import (
@@ -50,7 +50,7 @@ GUSTO_PAGE_SIZE = 100
 ERROR_TEXT_LIMIT = 300  # enough of a vendor's error body to say why, not a whole page
 
 
-def _failure(response: httpx.Response, what: str) -> Exception:
+def _failure(response: requests.Response, what: str) -> Exception:
     """The failure a non-2xx answer means: transient for 408/429/5xx, permanent otherwise."""
     status = response.status_code
     # The vendor's own message says why; it carries no credential of ours.
@@ -60,13 +60,13 @@ def _failure(response: httpx.Response, what: str) -> Exception:
     return PermanentFailure(message, status=status)
 
 
-def _ok(response: httpx.Response, what: str) -> httpx.Response:
-    if response.is_success:
+def _ok(response: requests.Response, what: str) -> requests.Response:
+    if response.ok:
         return response
     raise _failure(response, what)
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: requests.Response) -> Any:
     return response.json() if response.content else None
 
 
@@ -227,7 +227,7 @@ def _ref(record_id: int | None) -> dict[str, str] | None:
     return None if record_id is None else {"id": str(record_id)}
 
 
-def _id_from_location(response: httpx.Response) -> str | None:
+def _id_from_location(response: requests.Response) -> str | None:
     location = response.headers.get("Location")
     return location.rstrip("/").rsplit("/", 1)[-1] if location else None
 
