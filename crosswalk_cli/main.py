@@ -67,5 +67,44 @@ def run(
     raise typer.Exit(run_graph(select, push))
 
 
+@app.command()
+def plan(
+    flow: Annotated[
+        list[str] | None, typer.Option(help="Only this flow (repeatable); default all.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per flow and target: creates, updates, deactivations, posts, quarantined. Sends nothing."""
+    from crosswalk_cli.push_cmd import plan as plan_pushes
+
+    raise typer.Exit(plan_pushes(flow, as_json))
+
+
+@app.command()
+def replay(
+    flow: Annotated[str | None, typer.Option(help="Only this flow's dead letters.")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Option("--ids", help="Only these delta ids (repeatable).")
+    ] = None,
+) -> None:
+    """Re-send dead letters now (all, or those of a flow, or chosen ids)."""
+    from crosswalk_cli.push_cmd import replay as replay_dead_letters
+
+    raise typer.Exit(replay_dead_letters(flow, ids))
+
+
+@app.command("approve-payroll")
+def approve_payroll(
+    run_id: Annotated[str, typer.Argument(help="The pay run (payroll uuid) to approve.")],
+    approved_by: Annotated[
+        str, typer.Option(help="Who approves (recorded for audit).", envvar="USER")
+    ] = "unknown",
+) -> None:
+    """Record the approval a pay run's GL journal waits for (the audit checkpoint)."""
+    from crosswalk_cli.push_cmd import approve_payroll as approve
+
+    raise typer.Exit(approve(run_id, approved_by))
+
+
 if __name__ == "__main__":
     app()

@@ -2,8 +2,9 @@
 
 Runs with the Dagster instance in `.dagster_home/` so every run shows up in the UI. One run covers
 the selection (by default the whole graph: ingestion, then dbt by dependency, then the published
-BI copy); prints one line per materialized asset and one per failed asset check (dbt test), and
-exits non-zero when a step failed or a check of severity error failed.
+BI copy and the write-back pushes, unless `--no-push`); prints one line per materialized asset
+and one per failed asset check (dbt test), and exits non-zero when a step failed or a check of
+severity error failed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def failure_reason(event: dg.DagsterEvent) -> str:
     return error.message.strip()
 
 
+WRITE_BACK_GROUPS = ("push", "ops")
+
+
+def run_selection(select: str | None, push: bool) -> dg.AssetSelection:
+    """The assets a run materializes: `select` (default all), without write-back if not `push`."""
+    selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
+    if not push:
+        selection = selection - dg.AssetSelection.groups(*WRITE_BACK_GROUPS)
+    return selection
+
+
 def run(select: str | None, push: bool) -> int:
     ensure_dagster_home()
     from orchestration.definitions import defs  # after DAGSTER_HOME is set
@@ -51,11 +63,10 @@ def run(select: str | None, push: bool) -> int:
     if not assets:
         sys.stderr.write("crosswalk run: the graph has no assets to materialize\n")
         return 1
-    del push  # write-back arrives with the write-back flows; nothing to push yet
     with dg.DagsterInstance.get() as instance:
         result = dg.materialize(
             assets,
-            selection=select,
+            selection=run_selection(select, push),
             instance=instance,
             resources=defs.resources,
             raise_on_error=False,

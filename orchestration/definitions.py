@@ -3,7 +3,8 @@
 Nothing here connects to a database or the network: loading the code location must be cheap and
 side-effect free, apart from `dbt parse` when the dbt manifest is older than the dbt project's
 files (orchestration/defs/transform/project.py). The asset graph: raw tables (dlt) -> dbt models
--> the published BI copy; write-back lands next.
+-> the published BI copy, and the write-back: push assets per flow after their sync models,
+the ops ledger mirrored into the warehouse, and the sync sensor.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dagster_dlt import DagsterDltResource
 
 from orchestration.defs.ingest.assets import VENDORS, ingest_assets
 from orchestration.defs.ingest.schedules import ingest_jobs_and_schedules
+from orchestration.defs.push.assets import push_assets
+from orchestration.defs.push.sensors import push_after_sync_builds
 from orchestration.defs.sandbox_health import sandbox_health_check_job, sandbox_resource
 from orchestration.defs.transform.assets import dbt_resource, transform_assets
 from orchestration.defs.transform.project import crosswalk_dbt_project
@@ -21,9 +24,10 @@ _ingest_jobs, _ingest_schedules = ingest_jobs_and_schedules(list(VENDORS))
 _dbt_project = crosswalk_dbt_project()
 
 defs = dg.Definitions(
-    assets=[*ingest_assets(), *transform_assets(_dbt_project)],
+    assets=[*ingest_assets(), *transform_assets(_dbt_project), *push_assets()],
     jobs=[sandbox_health_check_job, *_ingest_jobs],
     schedules=_ingest_schedules,
+    sensors=[push_after_sync_builds],
     resources={
         "sandbox": sandbox_resource(),
         "dlt": DagsterDltResource(),
