@@ -66,8 +66,8 @@ def delta_rows(warehouse: Path) -> list[dict]:
 def test_deltas_cover_every_worker_finding_and_nothing_else(worker_deltas: Path) -> None:
     deltas = delta_rows(worker_deltas)
     findings = finding_keys(worker_deltas)
-    # Payroll creates ride along with a provisioning (ARCHITECTURE §7: "payroll employee if
-    # absent"); no rule judges them, so they are checked apart below.
+    # Payroll creates are for new hires absent from payroll (ARCHITECTURE §7: "payroll employee
+    # if absent"); no rule judges them, so they are checked apart below.
     found = {
         (d["flow"], d["target_system"], d["entity_type"], d["entity_id"])
         for d in deltas
@@ -77,9 +77,10 @@ def test_deltas_cover_every_worker_finding_and_nothing_else(worker_deltas: Path)
     assert not missed and not spurious, f"findings with no delta: {missed}\ndeltas: {spurious}"
     assert findings, "the lived firm should have worker drift to fix"
 
+    # Nothing was pushed on this firm: every new hire without payroll is also being provisioned.
     provisioned = {eid for flow, _, _, eid in findings if flow == "provision_worker"}
     payroll = [d for d in deltas if d["target_system"] == "gusto"]
-    assert {d["entity_id"] for d in payroll} <= provisioned
+    assert payroll and {d["entity_id"] for d in payroll} <= provisioned
     assert all(d["flow"] == "provision_worker" and d["operation"] == "create" for d in payroll)
 
 

@@ -85,7 +85,20 @@ erp_creates as (
         )
 ),
 
--- Payroll: the worker's own company (legal employer -> Gusto instance), created if absent.
+-- The period start of each company's latest processed regular payroll: a worker hired on or
+-- before it and not paid is payroll's business (payroll_population_mismatch), not a create.
+latest_payroll_start as (
+    select c.hcm_legal_entity, max(p.period_start_date) as period_start_date
+    from {{ ref('stg_gusto__payrolls') }} as p
+    inner join {{ ref('map_payroll_company') }} as c
+        on c.payroll_source_relation = p.source_relation
+    where p.is_processed and not p.is_off_cycle
+    group by c.hcm_legal_entity
+),
+
+-- Payroll: the worker's own company (legal employer -> Gusto instance), created if absent for a
+-- worker hired since that company's last processed payroll began: a new hire, whether or not
+-- the PSA and ERP creates have landed yet (a payroll create that failed is proposed again).
 -- Gusto takes no employee code on create: the work email is what resolves the new record.
 payroll_creates as (
     select
@@ -100,16 +113,12 @@ payroll_creates as (
         ]) }} as payload
     from workers as w
     inner join {{ ref('map_payroll_company') }} as c on c.hcm_legal_entity = w.legal_entity_code
+    left join latest_payroll_start as l on l.hcm_legal_entity = w.legal_entity_code
     where w.is_billable
         and not exists (
             select 1 from resolved as r where r.system = 'gusto' and r.worker_id = w.worker_id
         )
-        -- Only a worker being provisioned now: payroll onboarding of the established staff is
-        -- payroll's business (payroll_population_mismatch), not an automatic create.
-        and (
-            exists (select 1 from psa_creates as p where p.entity_id = w.hcm_employee_id)
-            or exists (select 1 from erp_creates as e where e.entity_id = w.hcm_employee_id)
-        )
+        and (l.period_start_date is null or w.hire_date > l.period_start_date)
 ),
 
 deltas as (
