@@ -15,10 +15,15 @@ from pathlib import Path
 
 import orjson
 
-from bench import dbt_bench, ingest_bench, sandbox_bench
+from bench import dbt_bench, ingest_bench, push_bench, sandbox_bench
 
 RESULTS = Path(__file__).parent / "results"
-SUITES = {"sandbox": sandbox_bench.run, "ingest": ingest_bench.run, "dbt": dbt_bench.run}
+SUITES = {
+    "sandbox": sandbox_bench.run,
+    "ingest": ingest_bench.run,
+    "dbt": dbt_bench.run,
+    "push": push_bench.run,
+}
 
 
 def machine() -> dict[str, object]:

@@ -74,7 +74,12 @@ DAYS_LIVED = 3
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
-    """The whole graph materialized once: small firm ingested, every dbt model built, published."""
+    """The graph materialized once: small firm ingested, every dbt model built, published.
+
+    Without the write-back (`--no-push`): the reconciliation tests compare this build's findings
+    with the sandbox's truth, which a push after the build would change. Pushing is
+    tests/push's.
+    """
     workdir = tmp_path_factory.mktemp("dbt-built")
     # Rate limits off: ingestion under the vendors' limits is tested in tests/sources.
     sandbox = start_sandbox(workdir / "sandbox", seed=SEED, dirty=DIRTY_RATE, rate_limits=False)
@@ -82,7 +87,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltW
         env = run_env(sandbox, workdir)
         control = sandbox.base("control")
         httpx.post(f"{control}/advance?days={DAYS_LIVED}", timeout=300).raise_for_status()
-        result = crosswalk_run(env)
+        result = crosswalk_run(env, "--no-push")
         yield BuiltWarehouse(sandbox, workdir, env, result)
     finally:
         sandbox.stop()

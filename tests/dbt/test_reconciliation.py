@@ -4,8 +4,9 @@ Each seed is its own small firm that has lived several business days (hires, lea
 time, payroll and injected drift) before crosswalk ingests it and dbt builds. The open rows of
 `reconciliation.drift_findings` must equal the standing entries of `GET /_sandbox/truth/drift`:
 recall and precision 100% per rule id, with the confusion per rule printed on failure. Seed 42 is
-the shared firm built by the whole graph (`crosswalk run`, tests/dbt/conftest.py); the other seeds
-are ingested by `crosswalk run` and built by dbt up to `drift_findings`.
+the shared firm built by the whole graph (`crosswalk run`, tests/dbt/conftest.py); seed 2026 is
+ingested by `crosswalk run` and built by dbt up to `drift_findings`; seed 7 is tests/push's firm,
+checked after its `crosswalk run --no-push` (tests/push/test_push_history.py).
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import pytest
 from tests.dbt.canonical_support import dbt
 from tests.dbt.conftest import DAYS_LIVED, BuiltWarehouse
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.drift import confusion, report, truth_keys
+from tests.support.drift import ALL_RULES, confusion, open_findings, report, truth_keys
 from tests.support.harvest import harvest_client
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 
-OTHER_SEEDS = (7, 2026)
+# Seed 7 is also checked, on tests/push's lived firm before it pushes (one firm, not two).
+OTHER_SEEDS = (2026,)
 INGEST = "group:bamboohr or group:netsuite or group:harvest or group:gusto"
-ALL_RULES = 16
 
 
 @dataclass
@@ -61,15 +62,6 @@ class Firm:
             "--indirect-selection",
             "cautious",
         )
-
-
-def open_findings(warehouse: Path) -> set[tuple[str, str, str, str]]:
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        rows = conn.execute(
-            "select rule, entity_type, entity_id, systems from reconciliation.drift_findings "
-            "where status = 'open'"
-        ).fetchall()
-    return set(rows)
 
 
 def assert_findings_equal_truth(warehouse: Path, drift: dict) -> None:
@@ -105,8 +97,6 @@ def test_open_findings_equal_standing_truth_per_rule(lived_firm: Firm) -> None:
 
 
 def test_findings_keep_first_seen_and_resolve_when_drift_is_gone(lived_firm: Firm) -> None:
-    if lived_firm.seed != OTHER_SEEDS[-1]:
-        pytest.skip(f"the lifecycle does not depend on the firm: checked on seed {OTHER_SEEDS[-1]}")
     first_now = datetime.fromisoformat(lived_firm.business_now()).replace(tzinfo=None)
     before = {row[:4]: row for row in findings(lived_firm.warehouse, "status = 'open'")}
     # Fix one disagreement through the vendor's API, as a person would: give the user of an

@@ -1,133 +1,82 @@
-"""One lived firm for the write-back tests: every flow's deltas applied once, then re-ingested.
+"""One lived firm for the write-back tests, pushed the hard way, then run again until it converges.
 
-The firm (seed 7, lived two days, 5% dirty records) is ingested and built by `crosswalk run`;
-`pushed` then builds every sync model, applies each delta through its flow handler (recording
-what `find_existing` saw before each create, for the lost-reply tests), and runs `crosswalk run`
-again, as a user's second run would. One firm and one extra run serve every module here: each is
-a minute and a half of the CI budget. The shared dbt fixture (seed 42, tests/dbt/conftest.py) is
-never written to.
+The firm (seed 7, lived two days, 5% dirty records, the vendors' rate limits on) is ingested and
+built by `crosswalk run --no-push`, and `crosswalk plan --json` says what a push would send. Then,
+as a user on a bad day would live it (`pushed`):
 
-The TargetClient here is the sandbox's documented fixture credentials with no pacing or retry:
-what is under test is what each flow sends, not the engine's delivery.
+1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes);
+2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch;
+3. the push run is started again, still under heavy faults, and finishes, some deltas dead;
+4. the faults are lifted and `crosswalk replay` re-sends the dead letters;
+5. `crosswalk run` (re-ingest, rebuild, push what is left), then `crosswalk run` once more.
+
+Every module here reads what that left behind: one firm and one history serve them all, as each
+`crosswalk run` is most of a minute of the CI budget. The shared dbt fixture (seed 42,
+tests/dbt/conftest.py) is never written to.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import duckdb
 import httpx
 import pytest
 
-from canonical_models.sync import PAYLOAD_MODELS
+from orchestration.push.client import HttpTargetClient, close_clients, target_clients
+from orchestration.push.deltas import FLOWS, read_deltas
+from orchestration.push.engine import payload_of
 from orchestration.push.flows import HANDLERS
 from orchestration.push.types import Delta
 from tests.dbt.canonical_support import dbt
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.sandbox_process import SandboxProcess, start_sandbox
-from tests.support.sources import BASES
+from tests.support.drift import open_findings
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
 SEED = 7  # the shared dbt fixture is seed 42: another firm, another mix of drift
 DIRTY_RATE = 0.05
 DAYS_LIVED = 2
-# Dependencies first: a worker exists before a project grants them access.
-FLOWS = (
-    "provision_worker",
-    "update_worker",
-    "offboard_worker",
-    "activate_project",
-    "confirm_assignment",
-    "post_approved_time",
-    "post_payroll_journal",
-)
-
-
-class SandboxClient:
-    """A TargetClient on the sandbox's fixture credentials (docs/sandbox.md)."""
-
-    def __init__(self, instance: str, base_url: str, headers: dict[str, str]) -> None:
-        self.instance = instance
-        self._http = httpx.Client(base_url=base_url, headers=headers, timeout=60)
-        self.forecast: SandboxClient | None = None
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Any = None,
-        headers: Any = None,
-    ) -> httpx.Response:
-        response = self._http.request(method, path, json=json, params=params, headers=headers)
-        assert response.status_code < 500, f"{method} {path}: {response.status_code}"
-        return response
-
-    def close(self) -> None:
-        self._http.close()
-        if self.forecast is not None:
-            self.forecast.close()
-
-
-def sandbox_clients(sandbox: SandboxProcess) -> dict[str, SandboxClient]:
-    """One client per target tenant, keyed by its source_relation (e.g. harvest_acme)."""
-    url = sandbox.url
-    agent = {"User-Agent": "crosswalk-tests (tests@crosswalk.example)"}
-    harvest = SandboxClient(
-        "harvest_acme",
-        url + BASES["harvest"]["acme"],
-        {**agent, "Authorization": "Bearer sandbox-token", "Harvest-Account-Id": "100001"},
-    )
-    harvest.forecast = SandboxClient(
-        "harvest_acme",
-        url + "/forecast",
-        {**agent, "Authorization": "Bearer sandbox-token", "Forecast-Account-ID": "100001"},
-    )
-    clients = {
-        "harvest_acme": harvest,
-        "netsuite_sandbox": SandboxClient(
-            "netsuite_sandbox",
-            url + BASES["netsuite"]["sandbox"],
-            {"Authorization": "Bearer sandbox-token"},
-        ),
-    }
-    for name, suffix in (("us", ""), ("uk", "-uk"), ("de", "-de")):
-        base = url + BASES["gusto"][name]
-        version = {"X-Gusto-API-Version": "2025-06-15"}
-        token = (
-            httpx.post(
-                base + "/oauth/token",
-                json={
-                    "client_id": "sandbox-client",
-                    "client_secret": "sandbox-secret",
-                    "grant_type": "refresh_token",
-                    "refresh_token": f"sandbox-refresh{suffix}",
-                },
-                headers=version,
-                timeout=30,
-            )
-            .raise_for_status()
-            .json()["access_token"]
-        )
-        clients[f"gusto_{name}"] = SandboxClient(
-            f"gusto_{name}", base, {**version, "Authorization": f"Bearer {token}"}
-        )
-    return clients
-
-
-def delta_of(row: dict[str, Any]) -> Delta:
-    observed_at = row["observed_at"]
-    assert isinstance(observed_at, datetime)
-    return Delta(**{**row, "payload": json.loads(row["payload"])})
+# Quick retries and a short cool-down keep the faulty pushes to seconds; three attempts under
+# heavy faults leave dead letters for the replay to send.
+PUSH_SETTINGS = {
+    "CROSSWALK_PUSH_MAX_ATTEMPTS": "3",
+    "CROSSWALK_PUSH_BACKOFF_SECONDS": "0.2",
+    "CROSSWALK_PUSH_MAX_BACKOFF_SECONDS": "2",
+    "CROSSWALK_PUSH_CIRCUIT_RESET_SECONDS": "3",
+}
+KILL_AFTER_ATTEMPTS = 12  # ledger rows with a request before the push run is killed
 
 
 def validated(delta: Delta) -> Any:
-    return PAYLOAD_MODELS[(delta.flow, delta.target_system)].model_validate(dict(delta.payload))
+    return payload_of(delta)
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crosswalk_cli.main", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def succeeded(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
 
 
 @dataclass
@@ -135,23 +84,32 @@ class Firm:
     sandbox: SandboxProcess
     env: dict[str, str]
     workdir: Path
+    # Before any push: the build's open findings and the sandbox's truth (issue 4's check, seed 7).
+    findings_at_build: set[tuple[str, str, str, str]] = field(default_factory=set)
+    truth_at_build: dict[str, Any] = field(default_factory=dict)
 
     @property
     def warehouse(self) -> Path:
         return Path(self.env["CROSSWALK_WAREHOUSE"])
 
+    @property
+    def ops_db(self) -> Path:
+        return Path(self.env["CROSSWALK_OPS_DB"])
+
     def control(self, path: str) -> Any:
         return httpx.get(self.sandbox.base("control") + path, timeout=300).raise_for_status().json()
 
-    def deltas(self, flows: tuple[str, ...] = FLOWS) -> list[Delta]:
-        """The flows' deltas, rebuilt from the warehouse as it stands."""
-        now = self.control("/clock")["business_now"]
-        dbt(self.warehouse, now, "build", "--select", *flows, workdir=self.workdir)
-        union = " union all ".join(f"select * from sync.{flow}" for flow in flows)
-        with duckdb.connect(str(self.warehouse), read_only=True) as conn:
-            relation = conn.sql(union + " order by flow, target_instance, entity_id")
-            rows = [dict(zip(relation.columns, r, strict=True)) for r in relation.fetchall()]
-        return [delta_of(row) for row in rows]
+    def set_faults(self, profile: str) -> None:
+        httpx.post(
+            self.sandbox.base("control") + "/faults", json={"profile": profile}, timeout=60
+        ).raise_for_status()
+
+    def deltas(self, flows: tuple[str, ...] = FLOWS, *, rebuild: bool = True) -> list[Delta]:
+        """The flows' deltas in the warehouse, rebuilt first unless told not to."""
+        if rebuild:
+            now = self.control("/clock")["business_now"]
+            dbt(self.warehouse, now, "build", "--select", *flows, workdir=self.workdir)
+        return read_deltas(self.warehouse, flows, wait_seconds=30)
 
     def open_findings(self, rules: set[str]) -> list[tuple]:
         names = ", ".join(f"'{r}'" for r in sorted(rules))
@@ -161,56 +119,134 @@ class Firm:
                 f"where status = 'open' and rule in ({names})"
             ).fetchall()
 
-    def standing(self, rules: set[str]) -> set[tuple[str, str]]:
+    def standing(self, rules: set[str] | None = None) -> set[tuple[str, str]]:
         drift = self.control("/truth/drift?standing=true")["drift"]
-        return {(d["rule"], d["entity_id"]) for d in drift if d["rule"] in rules}
+        return {(d["rule"], d["entity_id"]) for d in drift if rules is None or d["rule"] in rules}
+
+    def standing_auto_fixable(self) -> list[dict[str, Any]]:
+        drift = self.control("/truth/drift?standing=true")["drift"]
+        return [d for d in drift if d["auto_fixable"]]
+
+    def ops(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        with sqlite3.connect(self.ops_db) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(row) for row in conn.execute(sql, params)]
+
+    @contextmanager
+    def clients(self) -> Iterator[dict[str, HttpTargetClient]]:
+        """The engine's own target clients, configured from the firm's environment."""
+        with mock.patch.dict(os.environ, self.env):
+            clients = target_clients()
+        try:
+            yield clients
+        finally:
+            close_clients(clients)
 
 
 @dataclass
 class Pushed:
-    """What `pushed` did: the deltas of the first build, their target ids, and lookups before."""
+    """What the bad day did: the first deltas, the plan, and each step's evidence."""
 
     firm: Firm
-    clients: dict[str, SandboxClient]
     first: list[Delta]
-    applied: dict[str, str | None]
+    plan: dict[str, Any]
     found_before: dict[str, str | None]
+    killed_run_rows: list[dict[str, Any]]
+    dead_before_replay: list[dict[str, Any]]
+    replay_output: str
+    run_outputs: list[str]
+    approved_pay_runs: list[str]
     standing_before: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def applied(self) -> dict[str, str | None]:
+        """Each delivered delta's target record id, from the outbox."""
+        rows = self.firm.ops("select delta_id, target_record_id from outbox where state = 'done'")
+        return {row["delta_id"]: row["target_record_id"] for row in rows}
 
 
 @pytest.fixture(scope="session")
 def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
     workdir = tmp_path_factory.mktemp("push-firm")
-    sandbox = start_sandbox(workdir / "sandbox", seed=SEED, dirty=DIRTY_RATE, rate_limits=False)
+    sandbox = start_sandbox(workdir / "sandbox", seed=SEED, dirty=DIRTY_RATE, rate_limits=True)
     try:
-        env = run_env(sandbox, workdir)
+        env = {**run_env(sandbox, workdir), **PUSH_SETTINGS}
+        env["CROSSWALK_OPS_DB"] = str(workdir / "ops.sqlite")
         advance = f"{sandbox.base('control')}/advance?days={DAYS_LIVED}"
         httpx.post(advance, timeout=300).raise_for_status()
-        result = crosswalk_run(env)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        yield Firm(sandbox, env, workdir)
+        succeeded(crosswalk_run(env, "--no-push"))
+        firm = Firm(sandbox, env, workdir)
+        firm.findings_at_build = open_findings(firm.warehouse)
+        firm.truth_at_build = firm.control("/truth/drift")
+        yield firm
     finally:
         sandbox.stop()
 
 
+def _kill_mid_batch(firm: Firm) -> list[dict[str, Any]]:
+    """Start a push run, SIGKILL it once it has made some attempts; the rows it left."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crosswalk_cli.main", "run", "--select", "group:push"],
+        cwd=REPO,
+        env=firm.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            if firm.ops_db.exists():
+                rows = firm.ops("select count(*) as n from sync_ledger where attempt > 0")
+                if rows[0]["n"] >= KILL_AFTER_ATTEMPTS:
+                    break
+            time.sleep(0.05)
+        assert process.poll() is None, "the push run finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+    return firm.ops("select * from sync_ledger where attempt > 0 order by ledger_id")
+
+
 @pytest.fixture(scope="session")
 def pushed(firm: Firm) -> Iterator[Pushed]:
-    """Every delta applied once through its handler, then `crosswalk run` again."""
-    clients = sandbox_clients(firm.sandbox)
-    first = firm.deltas()
+    first = firm.deltas(rebuild=False)
     assert first, "the lived firm should have drift to fix"
+    plan = json.loads(succeeded(cli(firm.env, "plan", "--json")).stdout)
     standing_before = {"posting_amount_variance": firm.standing({"posting_amount_variance"})}
     found_before: dict[str, str | None] = {}
-    applied: dict[str, str | None] = {}
-    for delta in first:
-        handler = HANDLERS[(delta.flow, delta.target_system)]
-        client = clients[delta.target_instance]
-        payload = validated(delta)
-        if delta.operation in ("create", "post"):
-            found_before[delta.delta_id] = handler.find_existing(client, delta, payload)
-        applied[delta.delta_id] = handler.apply(client, delta, payload)
-    result = crosswalk_run(firm.env)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    yield Pushed(firm, clients, first, applied, found_before, standing_before)
-    for client in clients.values():
-        client.close()
+    with firm.clients() as clients:
+        for delta in first:
+            if delta.operation in ("create", "post"):
+                handler = HANDLERS[(delta.flow, delta.target_system)]
+                found_before[delta.delta_id] = handler.find_existing(
+                    clients[delta.target_instance], delta, validated(delta)
+                )
+
+    firm.set_faults("heavy")
+    try:
+        killed_run_rows = _kill_mid_batch(firm)
+        # Under heavy faults a push run may end with failed steps (a circuit, dead letters); what
+        # matters is what the ledger and the targets hold afterwards.
+        cli(firm.env, "run", "--select", "group:push")
+    finally:
+        firm.set_faults("none")
+    dead_before_replay = firm.ops("select * from dead_letter where replayed_at is null")
+    replay_output = cli(firm.env, "replay").stdout
+    pay_runs = sorted({d.entity_id for d in first if d.flow == "post_payroll_journal"})
+    approved = pay_runs[:1]
+    for pay_run in approved:
+        succeeded(cli(firm.env, "approve-payroll", pay_run, "--approved-by", "controller@acme"))
+    outputs = [succeeded(crosswalk_run(firm.env)).stdout for _ in range(2)]
+    yield Pushed(
+        firm,
+        first,
+        plan,
+        found_before,
+        killed_run_rows,
+        dead_before_replay,
+        replay_output,
+        outputs,
+        approved,
+        standing_before,
+    )

@@ -1,12 +1,11 @@
-"""The worker flows against a real sandbox: applied deltas make the firm converge, a lost reply
+"""The worker flows on the lived firm (tests/push/conftest.py): the firm converges, a lost reply
 is recovered by `find_existing`, resends are harmless, and a bad payload never passes.
-
-The firm and the one round of applied deltas are tests/push/conftest.py's (`pushed`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,8 +13,8 @@ from pydantic import ValidationError
 from canonical_models.sync import PAYLOAD_MODELS
 from canonical_models.sync.workers import ErpEmployeeUpsert, PsaUserCreate
 from orchestration.push.flows import HANDLERS
-from orchestration.push.types import Delta, PermanentFailure, TargetClient
-from tests.push.conftest import Pushed, SandboxClient, validated
+from orchestration.push.types import Delta, PermanentFailure
+from tests.push.conftest import Pushed, validated
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 WORKER_RULES = {
@@ -26,37 +25,51 @@ WORKER_RULES = {
 }
 
 
-def test_applying_worker_deltas_converges(pushed: Pushed) -> None:
+class NoNetwork:
+    """A TargetClient that fails the test if a request is made."""
+
+    instance = "netsuite_sandbox"
+
+    def request(self, method: str, path: str, **_: Any) -> Any:
+        raise AssertionError(f"no request was expected, got {method} {path}")
+
+
+def test_worker_deltas_converge(pushed: Pushed) -> None:
     firm = pushed.firm
     assert any(d.flow in WORKER_FLOWS for d in pushed.first), "the firm has worker drift"
-    left = firm.deltas(WORKER_FLOWS)
+    left = firm.deltas(WORKER_FLOWS, rebuild=False)
     assert not left, [(d.flow, d.target_instance, d.entity_id, dict(d.payload)) for d in left]
     assert firm.standing(WORKER_RULES) == set()
     assert firm.open_findings(WORKER_RULES) == []
     assert firm.control("/truth/duplicates")["count"] == 0
 
 
-def test_find_existing_adopts_what_a_lost_reply_created(pushed: Pushed) -> None:
+def test_find_existing_adopts_what_a_create_made(pushed: Pushed) -> None:
     creates = [d for d in pushed.first if d.flow in WORKER_FLOWS and d.operation == "create"]
     assert {d.target_system for d in creates} >= {"harvest", "netsuite"}
-    for delta in creates:
-        handler = HANDLERS[(delta.flow, delta.target_system)]
-        client = pushed.clients[delta.target_instance]
-        payload = validated(delta)
-        assert pushed.found_before[delta.delta_id] is None, delta
-        found = handler.find_existing(client, delta, payload)
-        assert found is not None and found == pushed.applied[delta.delta_id], delta
-        # A resend (the engine's unknown outcome without a lookup) still makes no duplicate.
-        assert handler.apply(client, delta, payload) == found
+    applied = pushed.applied()
+    with pushed.firm.clients() as clients:
+        for delta in creates:
+            handler = HANDLERS[(delta.flow, delta.target_system)]
+            client = clients[delta.target_instance]
+            payload = validated(delta)
+            assert pushed.found_before[delta.delta_id] is None, delta
+            found = handler.find_existing(client, delta, payload)
+            assert found is not None, delta
+            # Delivered by the engine (or superseded after an unknown outcome: then no id).
+            assert applied.get(delta.delta_id, found) == found, delta
+            # A resend without the engine's lookup still makes no duplicate.
+            assert handler.apply(client, delta, payload) == found
     assert pushed.firm.control("/truth/duplicates")["count"] == 0
 
 
 def test_resent_updates_are_harmless(pushed: Pushed) -> None:
-    for delta in pushed.first:
-        if delta.flow in WORKER_FLOWS and delta.operation != "create":
-            HANDLERS[(delta.flow, delta.target_system)].apply(
-                pushed.clients[delta.target_instance], delta, validated(delta)
-            )
+    with pushed.firm.clients() as clients:
+        for delta in pushed.first:
+            if delta.flow in WORKER_FLOWS and delta.operation != "create":
+                HANDLERS[(delta.flow, delta.target_system)].apply(
+                    clients[delta.target_instance], delta, validated(delta)
+                )
     assert pushed.firm.control("/truth/duplicates")["count"] == 0
     assert pushed.firm.standing(WORKER_RULES) == set()
 
@@ -76,7 +89,7 @@ def test_an_invalid_payload_fails_validation_with_a_reason() -> None:
         )
 
 
-def test_an_update_without_a_target_record_is_refused() -> None:
+def test_an_update_without_a_target_record_is_refused_before_any_request() -> None:
     delta = Delta(
         delta_id="x",
         flow="update_worker",
@@ -102,7 +115,5 @@ def test_an_update_without_a_target_record_is_refused() -> None:
             "is_active": True,
         }
     )
-    # Refused before any request: the client points nowhere.
-    unused: TargetClient = SandboxClient("netsuite_sandbox", "http://127.0.0.1:9", {})
     with pytest.raises(PermanentFailure, match="target record"):
-        HANDLERS[("update_worker", "netsuite")].apply(unused, delta, payload)
+        HANDLERS[("update_worker", "netsuite")].apply(NoNetwork(), delta, payload)

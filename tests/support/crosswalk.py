@@ -22,6 +22,7 @@ def run_env(sandbox: SandboxProcess, workdir: Path) -> dict[str, str]:
         "CROSSWALK_SANDBOX_URL": sandbox.url,
         "CROSSWALK_WAREHOUSE": str(workdir / "warehouse.duckdb"),
         "DAGSTER_HOME": str(workdir / "dagster_home"),
+        "CROSSWALK_OPS_DB": str(workdir / "ops.sqlite"),
         # dlt keeps pipeline working folders under its data dir (default /var/dlt): shared by
         # every run on the machine, so concurrent runs would trip over each other's packages.
         "DLT_DATA_DIR": str(workdir / "dlt"),

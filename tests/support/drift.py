@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
 
 FindingKey = tuple[str, str, str, str]  # rule, entity_type, entity_id, systems ("a,b")
 
@@ -56,3 +59,16 @@ def report(table: dict[str, RuleConfusion]) -> str:
             line += f"  spurious e.g. {sorted(c.spurious)[:3]}"
         lines.append(line)
     return "\n".join(lines)
+
+
+ALL_RULES = 16  # ARCHITECTURE §6: every rule stands somewhere in a lived firm
+
+
+def open_findings(warehouse: Path) -> set[FindingKey]:
+    """The open rows of `reconciliation.drift_findings`, keyed as truth is."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        rows = conn.execute(
+            "select rule, entity_type, entity_id, systems from reconciliation.drift_findings "
+            "where status = 'open'"
+        ).fetchall()
+    return set(rows)

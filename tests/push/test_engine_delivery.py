@@ -1,0 +1,235 @@
+"""The push engine's delivery on a fresh sandbox, with deltas made here rather than by dbt: a
+target that fails every request opens its circuit within a bounded number of attempts while the
+other targets finish, and closes after its cool-down; concurrent push processes share Harvest's
+budget and never meet its 429; an invalid payload is quarantined with its reason and never sent.
+
+The flows' deltas as dbt builds them are tested on the lived firm (conftest.py); here the engine
+is under test, so the deltas are the simplest real writes: new PSA users and ERP employees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import httpx
+import pytest
+
+from orchestration.push.circuit import circuit_states
+from orchestration.push.client import close_clients, target_clients
+from orchestration.push.engine import PushEngine
+from orchestration.push.settings import PushSettings
+from orchestration.push.types import Delta
+from tests.support.crosswalk import run_env
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+
+NOW = datetime(2026, 3, 2, 9, 0)
+FAIL_MAX = 3
+COOL_DOWN_SECONDS = 2.0
+
+
+def psa_user(tag: str, i: int, *, email: str | None = None) -> Delta:
+    address = email or f"{tag}-{i}@crosswalk-tests.example"
+    return Delta(
+        delta_id=f"{tag}-psa-{i}",
+        flow="provision_worker",
+        target_system="harvest",
+        target_instance="harvest_acme",
+        operation="create",
+        entity_type="worker",
+        entity_id=f"{tag}-{i}",
+        target_remote_id=None,
+        natural_key=address,
+        payload={"first_name": "Test", "last_name": f"{tag.title()} {i}", "email": address},
+        observed_at=NOW,
+    )
+
+
+def erp_employee(tag: str, i: int) -> Delta:
+    return Delta(
+        delta_id=f"{tag}-erp-{i}",
+        flow="provision_worker",
+        target_system="netsuite",
+        target_instance="netsuite_sandbox",
+        operation="create",
+        entity_type="worker",
+        entity_id=f"{tag}-{i}",
+        target_remote_id=None,
+        natural_key=f"{tag}-{i}",
+        payload={
+            "hcm_employee_id": f"{tag}-{i}",
+            "first_name": "Test",
+            "last_name": f"{tag.title()} {i}",
+            "email": f"{tag}-{i}@crosswalk-tests.example",
+            "subsidiary_id": 1,
+        },
+        observed_at=NOW,
+    )
+
+
+class Target:
+    """The sandbox and one ops store for the module: like all runs on a host, the tests share
+    one pacing budget (a test's requests count against the next one's window)."""
+
+    def __init__(self, sandbox: SandboxProcess, env: dict[str, str], ops_db: Path) -> None:
+        self.sandbox = sandbox
+        self.env = {**env, "CROSSWALK_OPS_DB": str(ops_db)}
+        self.ops_db = ops_db
+
+    def faults(self, **profile: Any) -> None:
+        httpx.post(
+            self.sandbox.base("control") + "/faults", json=profile, timeout=60
+        ).raise_for_status()
+
+    def engine(self, run_id: str) -> PushEngine:
+        ops_db = self.ops_db
+        settings = PushSettings(
+            max_attempts=3,
+            backoff_seconds=0.1,
+            max_backoff_seconds=0.5,
+            circuit_fail_max=FAIL_MAX,
+            circuit_reset_seconds=COOL_DOWN_SECONDS,
+        )
+        with mock.patch.dict(os.environ, self.env):
+            clients = target_clients(settings=settings, store=ops_db)
+        return PushEngine(clients, store_path=ops_db, settings=settings, run_id=run_id)
+
+    def duplicates(self) -> int:
+        return httpx.get(self.sandbox.base("control") + "/truth/duplicates", timeout=60).json()[
+            "count"
+        ]
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    workdir = tmp_path_factory.mktemp("push-engine")
+    sandbox = start_sandbox(workdir / "sandbox", seed=11, rate_limits=True)
+    try:
+        yield Target(sandbox, run_env(sandbox, workdir), workdir / "ops.sqlite")
+    finally:
+        sandbox.stop()
+
+
+def ledger(target: Target, deltas: list[Delta]) -> list[dict[str, Any]]:
+    """The ledger rows of `deltas`, oldest first."""
+    keys = {d.delta_id for d in deltas}
+    with sqlite3.connect(target.ops_db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("select * from sync_ledger order by ledger_id")]
+    return [row for row in rows if row["idempotency_key"] in keys]
+
+
+def test_a_failing_target_opens_its_circuit_while_the_others_finish(
+    target: Target, tmp_path: Path
+) -> None:
+    erp = [erp_employee("circuit", i) for i in range(8)]
+    psa = [psa_user("circuit", i) for i in range(8)]
+    target.faults(profile="none", overrides={"fail_all": ["netsuite"]})
+    try:
+        engine = target.engine("circuit-run-1")
+        report = engine.push([*erp, *psa], ["provision_worker"])
+    finally:
+        target.faults(profile="none")
+    outcomes = report.outcomes
+    assert all(outcomes[d.delta_id] == "succeeded" for d in psa), report.by_target()
+    erp_rows = ledger(target, erp)
+    # Bounded: the circuit opened on its FAIL_MAX-th failed request; nothing after it was sent.
+    assert 0 < len(erp_rows) <= FAIL_MAX, erp_rows
+    assert all(r["status"] in ("failed", "dead") for r in erp_rows), erp_rows
+    assert {outcomes[d.delta_id] for d in erp} <= {"deferred_circuit_open", "dead"}
+    assert "deferred_circuit_open" in {outcomes[d.delta_id] for d in erp}
+    assert circuit_states(target.ops_db)["netsuite_sandbox"] == "open"
+    assert circuit_states(target.ops_db)["harvest_acme"] == "closed"
+
+    # The fault is lifted, but within the cool-down the open circuit still sends nothing.
+    again = engine.push([*erp, *psa], ["provision_worker"])
+    assert {again.outcomes[d.delta_id] for d in erp} == {"deferred_circuit_open"}
+    assert len(ledger(target, erp)) == len(erp_rows)
+
+    # After the cool-down one request tries, succeeds, and the circuit closes.
+    time.sleep(COOL_DOWN_SECONDS + 0.5)
+    replayed = engine.replay()  # the delta that died on the trip goes back in the queue
+    final = engine.push([*erp, *psa], ["provision_worker"])
+    sent = {**replayed.outcomes, **final.outcomes}
+    assert {sent[d.delta_id] for d in erp} <= {"succeeded", "adopted"}, final.by_target()
+    assert circuit_states(target.ops_db)["netsuite_sandbox"] == "closed"
+    assert target.duplicates() == 0
+    for client in engine.clients.values():
+        client.close()  # type: ignore[attr-defined]
+
+
+def test_an_invalid_payload_is_quarantined_and_never_sent(target: Target) -> None:
+    good = psa_user("quarantine", 1)
+    bad = psa_user("quarantine", 2, email="not an address")
+    engine = target.engine("quarantine-run")
+    harvest = engine.clients["harvest_acme"]
+    report = engine.push([good, bad], ["provision_worker"])
+    assert report.outcomes == {good.delta_id: "succeeded", bad.delta_id: "quarantined"}
+    assert harvest.requests_sent == 1  # type: ignore[attr-defined]
+    with sqlite3.connect(target.ops_db) as conn:
+        quarantined = conn.execute(
+            "select delta_id, flow, target_system, entity_id, reason from sync_quarantine "
+            "where delta_id like 'quarantine-%'"
+        ).fetchall()
+        states = dict(
+            conn.execute(
+                "select delta_id, state from outbox where delta_id like 'quarantine-%'"
+            ).fetchall()
+        )
+    assert [row[:4] for row in quarantined] == [
+        (bad.delta_id, "provision_worker", "harvest", bad.entity_id)
+    ]
+    assert "email" in quarantined[0][4] and "not an address" not in quarantined[0][4]
+    assert states == {good.delta_id: "done", bad.delta_id: "quarantined"}
+    assert [r["idempotency_key"] for r in ledger(target, [good, bad])] == [good.delta_id]
+    # Proposed again, it stays refused and unsent.
+    again = engine.push([good, bad], ["provision_worker"])
+    assert again.outcomes[bad.delta_id] == "quarantined"
+    assert harvest.requests_sent == 1  # type: ignore[attr-defined]
+    close_clients(engine.clients)  # type: ignore[arg-type]
+
+
+def test_concurrent_pushes_share_harvest_budget_with_no_429(target: Target, tmp_path: Path) -> None:
+    deltas = [psa_user("pace", i) for i in range(150)]
+    batch = tmp_path / "deltas.json"
+    batch.write_text(json.dumps([asdict(d) for d in deltas], default=str))
+    env = target.env
+    # Two runs of the same build at once, as two sensors' runs would be: claims split the
+    # deltas, and the shared bucket splits Harvest's 100 requests / 15 s between them.
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.support.push_process", str(batch), f"pace-run-{n}"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in (1, 2)
+    ]
+    reports = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr[-3000:]
+        reports.append(json.loads(stdout))
+    rows = ledger(target, deltas)
+    assert [r for r in rows if r["http_status"] == 429] == []
+    assert all(r["status"] == "succeeded" for r in rows if r["attempt"] > 0)
+    sent_by = {run: n for run, n in ((r["run"], r["succeeded"]) for r in reports)}
+    assert sum(sent_by.values()) == len(deltas)
+    assert all(n > 0 for n in sent_by.values()), sent_by  # both runs did share the work
+    attempts = [r for r in rows if r["attempt"] > 0]
+    assert sorted(r["idempotency_key"] for r in attempts) == sorted(d.delta_id for d in deltas)
+    # Besides one attempt each: a run that found a delta already delivered said so, sending nothing.
+    assert {r["status"] for r in rows if r["attempt"] == 0} <= {"skipped_duplicate"}
+    assert target.duplicates() == 0
