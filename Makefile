@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 SANDBOX_PORT ?= 8700
 DAGSTER_PORT ?= 3000
 
-.PHONY: demo test bench lint format lock clean
+.PHONY: demo test bench lint format clean
 
 $(STAMP): pyproject.toml overrides.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }

@@ -1,13 +1,41 @@
-"""Shared fixtures: real sandbox processes on free loopback ports, stopped by their own pid."""
+"""Shared fixtures: real sandbox processes on free loopback ports, stopped by their own pid.
+
+The suite runs on two pytest-xdist workers (`--dist loadgroup`, pyproject.toml): each test is
+kept on one worker with the tests that share its expensive fixture, so a lived firm is built
+once, not once per worker — the session firms by fixture name, module fixtures by module.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from packaging.version import Version
 
 from tests.support.receiver import Receiver
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
+
+# Session fixtures that build a lived firm (minutes each): their tests share one worker.
+SESSION_FIRMS = {"built_warehouse": "firm-seed42", "firm": "firm-seed7"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for name, g in SESSION_FIRMS.items() if name in names), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest 9.2 drops the node-id suffix by which xdist groups tests (pytest-xdist#1386):
+    # tests sharing a module's state would silently split across workers.
+    grouped = config.getoption("dist", "no") == "loadgroup" and config.getoption("numprocesses", 0)
+    if grouped and Version(pytest.__version__) >= Version("9.2"):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} breaks `--dist loadgroup`: keep pytest pinned below "
+            "9.2 (pyproject.toml), or run in one process with `-n 0`."
+        )
 
 
 @pytest.fixture(scope="session")

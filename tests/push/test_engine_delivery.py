@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -31,50 +30,11 @@ from orchestration.push.engine import PushEngine
 from orchestration.push.settings import PushSettings
 from orchestration.push.types import Delta
 from tests.support.crosswalk import run_env
+from tests.support.deltas import erp_employee, psa_user
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
-NOW = datetime(2026, 3, 2, 9, 0)
 FAIL_MAX = 3
 COOL_DOWN_SECONDS = 2.0
-
-
-def psa_user(tag: str, i: int, *, email: str | None = None) -> Delta:
-    address = email or f"{tag}-{i}@crosswalk-tests.example"
-    return Delta(
-        delta_id=f"{tag}-psa-{i}",
-        flow="provision_worker",
-        target_system="harvest",
-        target_instance="harvest_acme",
-        operation="create",
-        entity_type="worker",
-        entity_id=f"{tag}-{i}",
-        target_remote_id=None,
-        natural_key=address,
-        payload={"first_name": "Test", "last_name": f"{tag.title()} {i}", "email": address},
-        observed_at=NOW,
-    )
-
-
-def erp_employee(tag: str, i: int) -> Delta:
-    return Delta(
-        delta_id=f"{tag}-erp-{i}",
-        flow="provision_worker",
-        target_system="netsuite",
-        target_instance="netsuite_sandbox",
-        operation="create",
-        entity_type="worker",
-        entity_id=f"{tag}-{i}",
-        target_remote_id=None,
-        natural_key=f"{tag}-{i}",
-        payload={
-            "hcm_employee_id": f"{tag}-{i}",
-            "first_name": "Test",
-            "last_name": f"{tag.title()} {i}",
-            "email": f"{tag}-{i}@crosswalk-tests.example",
-            "subsidiary_id": 1,
-        },
-        observed_at=NOW,
-    )
 
 
 class Target:
