@@ -1,12 +1,16 @@
 """The delivery sync models on the shared built warehouse: their deltas are exactly what the open
 auto-fixable findings of their rules ask for, and their payloads validate.
 
-The shared `crosswalk run` built the sync models with everything else; this module only reads.
+The shared `crosswalk run` built the sync models with everything else; this module reads them,
+and rebuilds `post_approved_time` on a copy of the warehouse to check how uncostable time is
+batched.
 """
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,6 +19,7 @@ from pydantic import ValidationError
 
 from canonical_models.sync import PAYLOAD_MODELS
 from canonical_models.sync.delivery import LabourJournal
+from tests.dbt.canonical_support import copy_warehouse, dbt, query
 from tests.dbt.conftest import BuiltWarehouse
 
 DELIVERY_FLOWS = (
@@ -106,3 +111,85 @@ def test_a_line_without_cost_rate_or_with_negative_hours_is_refused() -> None:
     ):
         with pytest.raises(ValidationError, match=reason):
             LabourJournal.model_validate({**journal, "lines": [bad]})
+
+
+def _journal_lines(warehouse: Path) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """`{time entry id: (journal entity id, that journal's lines)}` of sync.post_approved_time."""
+    by_entry = {}
+    for entity_id, payload in query(
+        warehouse, "select entity_id, payload from sync.post_approved_time"
+    ):
+        lines = json.loads(payload)["lines"]
+        for line in lines:
+            by_entry[line["time_entry_id"]] = (entity_id, lines)
+    return by_entry
+
+
+def test_an_entry_with_no_psa_cost_rate_is_costed_at_erp_labour_cost_or_refused_alone(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    warehouse = copy_warehouse(built_warehouse.warehouse, tmp_path)
+    before = _journal_lines(warehouse)
+    # Two due entries of two workers who have an ERP employee with a labour cost, each in a
+    # journal with other entries: one loses its PSA cost rate (the ERP cost stands in), the
+    # other loses it and its worker's ERP labour cost too (nothing can cost it).
+    candidates = query(
+        warehouse,
+        "select t.remote_id, i.remote_id from canonical.identity_map h "
+        "join staging.stg_harvest__time_entries t on cast(t.user_id as varchar) = h.remote_id "
+        "join canonical.identity_map i on i.worker_id = h.worker_id and i.system = 'netsuite' "
+        "join staging.stg_netsuite__employees e on e.remote_id = i.remote_id "
+        "where h.system = 'harvest' and e.labor_cost is not null and t.cost_rate is not null "
+        # One ERP employee per worker: the one whose labour cost the line must carry.
+        "and (select count(*) from canonical.identity_map x "
+        "     where x.worker_id = h.worker_id and x.system = 'netsuite') = 1 "
+        "order by t.remote_id",
+    )
+    due = [row for row in candidates if len(before.get(row[0], ((), ()))[1]) > 1]
+    costed, refused = due[0], next(row for row in due if row[1] != due[0][1])
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "update raw_harvest.time_entries set cost_rate = null "
+            "where cast(id as varchar) in (?, ?)",
+            [costed[0], refused[0]],
+        )
+        conn.execute(
+            "update raw_netsuite.employees set laborcost = null where cast(id as varchar) = ?",
+            [refused[1]],
+        )
+        # The firm's ERP labour cost equals its PSA cost rate: make the stand-in show.
+        conn.execute(
+            "update raw_netsuite.employees set laborcost = 123.45 where cast(id as varchar) = ?",
+            [costed[1]],
+        )
+    # A full rebuild: the raw rows changed in place, under versions the incremental models hold.
+    dbt(
+        warehouse,
+        built_warehouse.business_now,
+        "run",
+        "--full-refresh",
+        "--select",
+        "+post_approved_time",
+    )
+    after = _journal_lines(warehouse)
+
+    assert set(after) == set(before), "every due entry is still in exactly one journal"
+    entity_id, lines = after[costed[0]]
+    line = next(line for line in lines if line["time_entry_id"] == costed[0])
+    assert Decimal(str(line["cost_rate"])) == Decimal("123.45")
+    assert len(lines) > 1 and not entity_id.endswith(costed[0])
+    LabourJournal.model_validate(_payload_of(warehouse, entity_id))
+
+    entity_id, lines = after[refused[0]]
+    assert entity_id.endswith(f":{refused[0]}") and len(lines) == 1
+    with pytest.raises(ValidationError, match="cost_rate"):
+        LabourJournal.model_validate(_payload_of(warehouse, entity_id))
+    # The refused entry's day-mates still post together, and validate.
+    LabourJournal.model_validate(_payload_of(warehouse, before[refused[0]][0]))
+
+
+def _payload_of(warehouse: Path, entity_id: str) -> dict[str, Any]:
+    (payload,) = query(
+        warehouse, "select payload from sync.post_approved_time where entity_id = ?", [entity_id]
+    )[0]
+    return json.loads(payload)

@@ -3,14 +3,18 @@
 -- passed: exactly the approved_time_not_posted rule, so nothing is posted early or twice.
 -- One debit line per entry version (hours × the entry's cost rate, tagged with the entry id and
 -- version the rules tie a line to) to the task's labour account; the writer adds one balancing
--- credit to accrued labour.
+-- credit to accrued labour. An entry logged while its user had no PSA cost rate is costed at its
+-- worker's ERP labour cost (the rate NetSuite's own project costing uses), so it is posted, not
+-- left unposted for ever.
 --
 -- Batch unit: one journal per ERP tenant, subsidiary and version day. A journal belongs to one
 -- subsidiary in the ERP; the version day keeps a batch's membership stable from the moment it is
 -- due (no new version of a past day can appear), so a resend of an unanswered post is the same
 -- delta, and a day's journal stays small enough to read. The journal's externalId is its
 -- natural key and carries the delta id: a version left out of a posted batch (quarantined, late)
--- makes a new batch with a new id instead of colliding with the posted one.
+-- makes a new batch with a new id instead of colliding with the posted one. A line the payload
+-- model must refuse (no cost rate anywhere, a task with no labour account) is a journal of its
+-- own, `labour:<subsidiary>:<day>:<entry>`: it alone is quarantined, and the day's others post.
 -- The entries due are the rule's own findings (one definition of "due", held in the rule).
 with due as (
     select t.*
@@ -29,14 +33,38 @@ psa_workers as (
     group by source_relation, remote_id
 ),
 
--- The worker's ERP employee (an active one first) as the line's entity.
-erp_employees as (
+-- The worker's ERP employee (an active one first) as the line's entity, with its labour cost.
+erp_employee_ranks as (
     select
-        worker_id,
-        coalesce(min(case when is_active then remote_id end), min(remote_id)) as employee_id
-    from {{ ref('identity_map') }}
-    where system = 'netsuite' and worker_id is not null
-    group by worker_id
+        i.worker_id,
+        i.remote_id as employee_id,
+        e.labor_cost,
+        row_number() over (
+            partition by i.worker_id
+            order by case when i.is_active then 0 else 1 end, i.remote_id
+        ) as rank_in_worker
+    from {{ ref('identity_map') }} as i
+    left join {{ ref('stg_netsuite__employees') }} as e
+        on e.source_relation = i.source_relation and e.remote_id = i.remote_id
+    where i.system = 'netsuite' and i.worker_id is not null
+),
+
+erp_employees as (
+    select worker_id, employee_id, labor_cost from erp_employee_ranks where rank_in_worker = 1
+),
+
+costed as (
+    select
+        t.*,
+        i.target_instance,
+        pw.worker_id,
+        coalesce(t.cost_rate, e.labor_cost) as line_cost_rate,
+        e.employee_id as erp_employee_id
+    from due as t
+    cross join erp_instances as i
+    left join psa_workers as pw
+        on pw.source_relation = t.source_relation and pw.remote_id = {{ remote_id("t.user_id") }}
+    left join erp_employees as e on e.worker_id = pw.worker_id
 ),
 
 jobs as (
@@ -48,27 +76,25 @@ jobs as (
 
 lines as (
     select
-        i.target_instance,
+        t.target_instance,
         -- The worker's legal entity books their cost; an unmatched worker's, the project's.
         coalesce(w.erp_subsidiary_id, j.subsidiary_id) as subsidiary_id,
         cast(t.remote_updated_at as date) as version_date,
         t.remote_id,
+        case when t.line_cost_rate is null or m.gl_account_id is null then t.remote_id end
+            as refused_entry,
         {{ json_object_text([
             ('time_entry_id', 't.remote_id'),
             ('entry_version', 't.remote_updated_at'),
             ('hours', 't.hours'),
-            ('cost_rate', 't.cost_rate'),
-            ('amount', 'round(t.hours * t.cost_rate, 2)'),
+            ('cost_rate', 't.line_cost_rate'),
+            ('amount', 'round(t.hours * t.line_cost_rate, 2)'),
             ('gl_account_id', 'm.gl_account_id'),
-            ('erp_employee_id', 'e.employee_id'),
+            ('erp_employee_id', 't.erp_employee_id'),
             ('erp_job_id', 'j.job_id'),
         ]) }} as line
-    from due as t
-    cross join erp_instances as i
-    left join psa_workers as pw
-        on pw.source_relation = t.source_relation and pw.remote_id = {{ remote_id("t.user_id") }}
-    left join {{ ref('worker') }} as w on w.worker_id = pw.worker_id
-    left join erp_employees as e on e.worker_id = pw.worker_id
+    from costed as t
+    left join {{ ref('worker') }} as w on w.worker_id = t.worker_id
     left join {{ ref('stg_harvest__projects') }} as hp
         on hp.source_relation = t.source_relation and hp.remote_id = {{ remote_id('t.project_id') }}
     left join jobs as j on j.project_code = hp.project_code
@@ -81,7 +107,8 @@ journals as (
         subsidiary_id,
         version_date,
         'labour:' || coalesce(cast(subsidiary_id as {{ dbt.type_string() }}), 'unmapped') || ':'
-            || cast(version_date as {{ dbt.type_string() }}) as entity_id,
+            || cast(version_date as {{ dbt.type_string() }})
+            || coalesce(':' || refused_entry, '') as entity_id,
         {{ json_object_text([
             ('subsidiary_id', 'subsidiary_id'),
             ('posting_date', 'cast(' ~ dbt.dateadd('day', 1, 'version_date') ~ ' as date)'),
@@ -90,7 +117,7 @@ journals as (
             ('lines', "cast('[' || string_agg(line, ',' order by remote_id) || ']' as json)"),
         ]) }} as payload
     from lines
-    group by target_instance, subsidiary_id, version_date
+    group by target_instance, subsidiary_id, version_date, refused_entry
 ),
 
 keyed as (
