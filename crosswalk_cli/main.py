@@ -93,6 +93,25 @@ def replay(
     raise typer.Exit(replay_dead_letters(flow, ids))
 
 
+@app.command()
+def webhooks(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the receiver.")] = 8710,
+    register: Annotated[
+        bool, typer.Option(help="Subscribe the receiver to every configured BambooHR and Gusto.")
+    ] = False,
+    public_url: Annotated[
+        str | None, typer.Option(help="The URL the vendors post to (default: http://host:port).")
+    ] = None,
+) -> None:
+    """Receive BambooHR and Gusto webhooks: verify, keep each once in the inbox, answer fast."""
+    from crosswalk_cli.webhooks_cmd import serve
+
+    raise typer.Exit(serve(host, port, register, public_url))
+
+
 @app.command("approve-payroll")
 def approve_payroll(
     run_id: Annotated[str, typer.Argument(help="The pay run (payroll uuid) to approve.")],

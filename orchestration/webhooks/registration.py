@@ -1,0 +1,134 @@
+"""Subscribe the receiver to every configured BambooHR and Gusto instance.
+
+- BambooHR: `POST /webhooks` (the sources' API key) watching the fields the worker flows read;
+  the answer carries the webhook's private key, kept in the ops store as verified.
+- Gusto: `POST /v1/webhook_subscriptions` for Employee and job/compensation events; Gusto posts
+  the verification token to the receiver (kept there as pending), and `PUT .../verify` with that
+  token, made here with the company's OAuth token, confirms it: only then does the receiver
+  trust it. The receiver must be listening before Gusto is registered.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from dlt_sources.bamboohr import settings as bamboohr_settings
+from dlt_sources.common.config import Instance, load_instances
+from dlt_sources.gusto import settings as gusto_settings
+from dlt_sources.gusto.helpers import GustoClient
+from orchestration.webhooks.inbox import WebhookInbox
+
+# What the worker flows read (docs/write-back.md): a change to any of them may need a push.
+BAMBOOHR_MONITOR_FIELDS = (
+    "firstName",
+    "lastName",
+    "workEmail",
+    "jobTitle",
+    "department",
+    "division",
+    "location",
+    "supervisorEId",
+    "hireDate",
+    "terminationDate",
+    "status",
+    "customLegalEntity",
+    "customCostCenter",
+    "customLaborCategory",
+    "customBillable",
+)
+GUSTO_SUBSCRIPTION_TYPES = ("Employee", "EmployeeJobCompensation")
+HANDSHAKE_WAIT_SECONDS = 30.0
+TIMEOUT_SECONDS = 30.0
+
+
+class RegistrationError(RuntimeError):
+    """A vendor refused the subscription, or its handshake never reached the receiver."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    system: str
+    instance: str
+    subscription_id: str
+    url: str
+
+
+def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Registration:
+    response = requests.post(
+        f"{instance.base_url}/webhooks",
+        auth=(instance.secrets["api_key"], "x"),
+        headers={"Accept": "application/json"},
+        json={
+            "name": f"crosswalk-{uuid.uuid4().hex[:8]}",
+            "url": url,
+            "format": "json",
+            "monitorFields": list(BAMBOOHR_MONITOR_FIELDS),
+            "postFields": {field: field for field in BAMBOOHR_MONITOR_FIELDS},
+        },
+        timeout=TIMEOUT_SECONDS,
+    )
+    if response.status_code != 201:
+        raise RegistrationError(f"bamboohr {instance.name}: {response.status_code} {response.text}")
+    webhook = response.json()
+    inbox.add_verified_secret("bamboohr", str(webhook["id"]), webhook["privateKey"])
+    return Registration("bamboohr", instance.name, str(webhook["id"]), url)
+
+
+def register_gusto(
+    instance: Instance,
+    url: str,
+    inbox: WebhookInbox,
+    wait_seconds: float = HANDSHAKE_WAIT_SECONDS,
+) -> Registration:
+    session = requests.Session()
+    gusto = GustoClient(instance, session=session)
+
+    def call(method: str, path: str, body: dict[str, object]) -> requests.Response:
+        headers = {
+            **gusto.auth_headers(),
+            gusto_settings.VERSION_HEADER: gusto_settings.API_VERSION,
+        }
+        return session.request(
+            method, instance.base_url + path, json=body, headers=headers, timeout=TIMEOUT_SECONDS
+        )
+
+    created = call(
+        "POST",
+        "/v1/webhook_subscriptions",
+        {"url": url, "subscription_types": list(GUSTO_SUBSCRIPTION_TYPES)},
+    )
+    if created.status_code != 201:
+        raise RegistrationError(f"gusto {instance.name}: {created.status_code} {created.text}")
+    subscription = created.json()["uuid"]
+    deadline = time.monotonic() + wait_seconds
+    while (token := inbox.pending_secret("gusto", subscription)) is None:
+        if time.monotonic() > deadline:
+            raise RegistrationError(
+                f"gusto {instance.name}: no handshake for subscription {subscription} reached "
+                f"{url} within {wait_seconds:.0f} s (is `crosswalk webhooks` listening there?)"
+            )
+        time.sleep(0.2)
+    verified = call(
+        "PUT", f"/v1/webhook_subscriptions/{subscription}/verify", {"verification_token": token}
+    )
+    if verified.status_code != 200:
+        raise RegistrationError(f"gusto {instance.name}: verify answered {verified.status_code}")
+    inbox.mark_verified("gusto", subscription)
+    return Registration("gusto", instance.name, subscription, url)
+
+
+def register_all(receiver_url: str, ops_db: Path | None = None) -> list[Registration]:
+    """Subscribe `receiver_url` (e.g. http://127.0.0.1:8710) to every configured instance."""
+    base = receiver_url.rstrip("/")
+    done = []
+    with WebhookInbox.open(ops_db) as inbox:
+        for instance in load_instances("bamboohr", bamboohr_settings.SECRET_KEYS):
+            done.append(register_bamboohr(instance, f"{base}/webhooks/bamboohr", inbox))
+        for instance in load_instances("gusto", gusto_settings.SECRET_KEYS):
+            done.append(register_gusto(instance, f"{base}/webhooks/gusto", inbox))
+    return done
