@@ -4,7 +4,8 @@ Nothing here connects to a database or the network: loading the code location mu
 side-effect free, apart from `dbt parse` when the dbt manifest is older than the dbt project's
 files (orchestration/defs/transform/project.py). The asset graph: raw tables (dlt) -> dbt models
 -> the published BI copy, and the write-back: push assets per flow after their sync models,
-the ops ledger mirrored into the warehouse, and the sync sensor.
+the ops ledger mirrored into the warehouse, and the sync sensor; webhook events (the inbox
+sensor) start targeted worker runs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
+from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
+from orchestration.defs.events.sensors import worker_events_from_webhooks
 from orchestration.defs.ingest.assets import VENDORS, ingest_assets
 from orchestration.defs.ingest.schedules import ingest_jobs_and_schedules
 from orchestration.defs.push.assets import push_assets
@@ -25,9 +28,9 @@ _dbt_project = crosswalk_dbt_project()
 
 defs = dg.Definitions(
     assets=[*ingest_assets(), *transform_assets(_dbt_project), *push_assets()],
-    jobs=[sandbox_health_check_job, *_ingest_jobs],
+    jobs=[sandbox_health_check_job, *_ingest_jobs, *WORKER_EVENT_JOBS],
     schedules=_ingest_schedules,
-    sensors=[push_after_sync_builds],
+    sensors=[push_after_sync_builds, worker_events_from_webhooks],
     resources={
         "sandbox": sandbox_resource(),
         "dlt": DagsterDltResource(),

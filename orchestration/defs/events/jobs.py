@@ -1,0 +1,43 @@
+"""The jobs webhook events start.
+
+One system's ingestion, the dbt models between its raw tables and the worker flows' sync models,
+and those flows' pushes.
+
+Targeted by the asset graph, not by record: the vendor's ingestion is incremental (BambooHR's
+changed-since feed, Gusto's event feed), so the run reads just the changed records, and dbt
+builds only the models on the path from that system to the worker deltas.
+"""
+
+import dagster as dg
+
+from orchestration.defs.push.assets import push_key, sync_key
+
+WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
+EVENT_SYSTEMS = ("bamboohr", "gusto")
+OPS_KEYS = (dg.AssetKey(["ops", "sync_ledger"]), dg.AssetKey(["ops", "dead_letter"]))
+
+
+def event_job_name(system: str) -> str:
+    return f"{system}_worker_events"
+
+
+def worker_event_selection(system: str) -> dg.AssetSelection:
+    ingest = dg.AssetSelection.groups(system)
+    deltas = dg.AssetSelection.assets(*(sync_key(flow) for flow in WORKER_FLOWS))
+    pushes = dg.AssetSelection.assets(*(push_key(flow) for flow in WORKER_FLOWS), *OPS_KEYS)
+    return ingest | (ingest.downstream() & deltas.upstream()) | pushes
+
+
+# One definition per job, shared by the sensor and the code location (a second one would clash).
+WORKER_EVENT_JOBS = [
+    dg.define_asset_job(
+        event_job_name(system),
+        selection=worker_event_selection(system),
+        description=(
+            f"A {system} webhook named changed workers: ingest {system}, rebuild the worker "
+            "deltas, push them."
+        ),
+        tags={"crosswalk/trigger": "webhook"},
+    )
+    for system in EVENT_SYSTEMS
+]

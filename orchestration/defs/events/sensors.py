@@ -1,0 +1,56 @@
+"""The inbox sensor: webhook events accepted by `crosswalk webhooks` start targeted runs.
+
+Each evaluation reads the inbox after its cursor (the last inbox id handled) and requests one run
+per system present, of that system's worker-events job, keyed by the inbox ids it covers, so a
+batch is requested once even if the cursor were lost. Duplicate deliveries never reach the inbox;
+out-of-order ones only ask for the same records to be read again.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
+import dagster as dg
+
+from orchestration.defs.events.jobs import EVENT_SYSTEMS, WORKER_EVENT_JOBS, event_job_name
+from orchestration.webhooks.inbox import WebhookInbox
+
+BATCH_LIMIT = 1000
+SUBJECTS_TAG_LIMIT = 40  # Dagster tags are for reading in the UI, not for data
+
+
+def _subjects_tag(subjects: list[str]) -> str:
+    shown = ",".join(subjects[:SUBJECTS_TAG_LIMIT])
+    more = len(subjects) - SUBJECTS_TAG_LIMIT
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+@dg.sensor(
+    name="worker_events_from_webhooks",
+    description="Starts a targeted worker run when BambooHR or Gusto webhooks reach the inbox.",
+    jobs=WORKER_EVENT_JOBS,
+    minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    after = int(context.cursor) if context.cursor else 0
+    with WebhookInbox.open() as inbox:
+        events = inbox.events_after(after, limit=BATCH_LIMIT)
+    if not events:
+        return dg.SensorResult(run_requests=[], cursor=str(after))
+    requests = []
+    for system in EVENT_SYSTEMS:
+        batch = [e for e in events if e.system == system]
+        if not batch:
+            continue
+        subjects = sorted({s for e in batch for s in e.subject_ids})
+        first, last = batch[0].inbox_id, batch[-1].inbox_id
+        requests.append(
+            dg.RunRequest(
+                run_key=f"webhooks:{system}:{first}-{last}",
+                job_name=event_job_name(system),
+                tags={
+                    "crosswalk/trigger": "webhook",
+                    "crosswalk/inbox_ids": f"{first}-{last}",
+                    "crosswalk/subjects": _subjects_tag(subjects),
+                },
+            )
+        )
+    return dg.SensorResult(run_requests=requests, cursor=str(events[-1].inbox_id))

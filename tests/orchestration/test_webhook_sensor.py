@@ -1,0 +1,82 @@
+"""The inbox sensor, evaluated for real against a Dagster instance and an ops store on disk.
+
+Inbox rows as the receiver writes them ask for one targeted run per system, of that system's
+worker-events job, keyed by the inbox ids they cover; the next evaluation asks for nothing. The
+jobs select the system's ingestion, the dbt models on the path to the worker deltas and the
+worker pushes, and nothing else of the graph.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import orjson
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.defs.events.sensors import worker_events_from_webhooks
+from orchestration.webhooks.inbox import InboxEvent, WebhookInbox
+
+
+def _event(system: str, key: str, subjects: list[str]) -> InboxEvent:
+    body = orjson.dumps({"key": key})
+    return InboxEvent(system, f"{system}:{key}", "employee.updated", subjects, None, body)
+
+
+def test_inbox_events_ask_for_one_targeted_run_per_system_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops_db = tmp_path / "ops.sqlite"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
+    with WebhookInbox.open(ops_db) as inbox:
+        for event in (
+            _event("bamboohr", "a", ["101"]),
+            _event("gusto", "b", ["uuid-1"]),
+            _event("bamboohr", "c", ["102", "101"]),
+        ):
+            assert inbox.append(event) is not None
+        assert inbox.append(_event("bamboohr", "a", ["101"])) is None  # a duplicate stays out
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        assert isinstance(first, dg.SensorResult)
+        requests = {r.job_name: r for r in first.run_requests or []}
+        assert set(requests) == {"bamboohr_worker_events", "gusto_worker_events"}
+        hcm, payroll = requests["bamboohr_worker_events"], requests["gusto_worker_events"]
+        assert hcm.run_key == "webhooks:bamboohr:1-3" and payroll.run_key == "webhooks:gusto:2-2"
+        assert hcm.tags["crosswalk/subjects"] == "101,102"
+        assert payroll.tags["crosswalk/subjects"] == "uuid-1"
+        assert first.cursor == "3"
+
+        again = worker_events_from_webhooks(
+            dg.build_sensor_context(instance=instance, cursor=first.cursor)
+        )
+        assert isinstance(again, dg.SensorResult)
+        assert not again.run_requests and again.cursor == "3"
+
+    with WebhookInbox.open(ops_db) as inbox:
+        new_id = inbox.append(_event("gusto", "d", ["uuid-2"]))
+    with dg.DagsterInstance.ephemeral() as instance:
+        later = worker_events_from_webhooks(
+            dg.build_sensor_context(instance=instance, cursor=first.cursor)
+        )
+        assert isinstance(later, dg.SensorResult)
+        assert [r.run_key for r in later.run_requests or []] == [
+            f"webhooks:gusto:{new_id}-{new_id}"
+        ]
+
+
+@pytest.mark.parametrize("system", ["bamboohr", "gusto"])
+def test_a_worker_events_job_is_the_path_from_its_system_to_the_worker_pushes(system: str) -> None:
+    job = defs.resolve_job_def(f"{system}_worker_events")
+    keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    flows = ("provision_worker", "update_worker", "offboard_worker")
+    assert {f"sync/{f}" for f in flows} | {f"push/{f}" for f in flows} <= keys
+    assert {"canonical/identity_map", "ops/sync_ledger"} <= keys
+    assert any(key.startswith(f"{system}/") for key in keys)
+    other_systems = {"bamboohr", "gusto", "harvest", "netsuite"} - {system}
+    assert not {key for key in keys if key.split("/")[0] in other_systems}
+    # No marts, no reconciliation, no other flows: the nightly run rebuilds those.
+    assert not {key for key in keys if key.split("/")[0] in ("marts", "reconciliation", "bi")}
+    assert not {key for key in keys if key.startswith("push/") and key[5:] not in flows}
