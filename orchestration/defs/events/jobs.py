@@ -38,6 +38,9 @@ WORKER_EVENT_JOBS = [
             "deltas, push them."
         ),
         tags={"crosswalk/trigger": "webhook"},
+        # One process for the whole run: the multiprocess executor starts a process per step
+        # that loads the code location again (~7 s each), most of a small run's latency.
+        executor_def=dg.in_process_executor,
     )
     for system in EVENT_SYSTEMS
 ]
