@@ -1,7 +1,8 @@
-"""`make demo`: the sandbox and the Dagster UI, started together and stopped together.
+"""`make demo`: the sandbox, the webhook receiver and the Dagster UI, started and stopped together.
 
-Runs `crosswalk sandbox --size medium` and `dagster dev` as child processes, waits until the
-sandbox answers, prints where to look, and stops both (by their own pids) on Ctrl-C.
+Runs `crosswalk sandbox --size medium`, `crosswalk webhooks --register` (subscribed to the
+sandbox's BambooHR and Gusto) and `dagster dev` as child processes, waits until each answers,
+prints where to look, and stops them (by their own pids) on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_signal)
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8700"))
     dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
+    webhook_port = int(os.environ.get("WEBHOOK_PORT", "8710"))
     size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
     dagster_home = ensure_dagster_home(REPO / ".dagster_home")
     env = {
@@ -66,9 +68,15 @@ def main() -> None:
         cwd=REPO,
         env=env,
     )
-    dagster = None
+    dagster = receiver = None
     try:
         _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", sandbox, 300)
+        receiver = subprocess.Popen(
+            [str(bin_dir / "crosswalk"), "webhooks", "--port", str(webhook_port), "--register"],
+            cwd=REPO,
+            env=env,
+        )
+        _wait_for(f"http://127.0.0.1:{webhook_port}/health", receiver, 60)
         dagster = subprocess.Popen(
             [
                 str(bin_dir / "dagster"),
@@ -87,18 +95,19 @@ def main() -> None:
         sys.stdout.write(
             f"\ncrosswalk demo is up:\n  Dagster UI  http://127.0.0.1:{dagster_port}\n"
             f"  sandbox     http://127.0.0.1:{sandbox_port}/_sandbox/health\n"
-            "Ctrl-C stops both.\n"
+            f"  webhooks    http://127.0.0.1:{webhook_port}/health\n"
+            "Ctrl-C stops them all.\n"
         )
         sys.stdout.flush()
-        while sandbox.poll() is None and dagster.poll() is None:
+        while all(p.poll() is None for p in (sandbox, receiver, dagster)):
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (dagster, sandbox):
+        for process in (dagster, receiver, sandbox):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)
-        for process in (dagster, sandbox):
+        for process in (dagster, receiver, sandbox):
             if process is not None:
                 try:
                     process.wait(timeout=20)

@@ -37,8 +37,9 @@ def _register_when_listening(server: uvicorn.Server, url: str, failure: list[str
     try:
         registrations = register_all(url)
         for done in registrations:
+            how = "kept" if done.reused else "subscribed"
             sys.stdout.write(
-                f"subscribed {done.system}/{done.instance} ({done.subscription_id}) -> {done.url}\n"
+                f"{how} {done.system}/{done.instance} ({done.subscription_id}) -> {done.url}\n"
             )
         sys.stdout.write(f"receiver ready: {len(registrations)} subscriptions\n")
         sys.stdout.flush()

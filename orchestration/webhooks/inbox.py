@@ -176,6 +176,13 @@ class WebhookInbox:
             (system, subscription_id),
         )
 
+    def verified_subscriptions(self, system: str) -> list[str]:
+        rows = self._conn.execute(
+            "select subscription_id from webhook_secret where system = ? and status = 'verified'",
+            (system,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def verified_secrets(self, system: str) -> list[str]:
         rows = self._conn.execute(
             "select secret from webhook_secret where system = ? and status = 'verified'",

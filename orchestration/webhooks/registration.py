@@ -2,7 +2,8 @@
 
 - BambooHR: `POST /webhooks` (the sources' API key) watching the fields the worker flows read;
   the answer carries the webhook's private key, kept in the ops store as verified.
-- Gusto: `POST /v1/webhook_subscriptions` for Employee and job/compensation events; Gusto posts
+- Gusto: `POST /v1/webhook_subscriptions` for Employee and job/compensation events (one
+  subscription for the application: it carries every company's events); Gusto posts
   the verification token to the receiver (kept there as pending), and `PUT .../verify` with that
   token, made here with the company's OAuth token, confirms it: only then does the receiver
   trust it. The receiver must be listening before Gusto is registered.
@@ -56,13 +57,45 @@ class Registration:
     instance: str
     subscription_id: str
     url: str
+    reused: bool = False
+
+
+def _reusable(
+    existing: list[tuple[str, str]], url: str, known: set[str]
+) -> tuple[str | None, list[str]]:
+    """Of the vendor's (id, url) subscriptions: one to `url` we hold the key of, and stale ones.
+
+    A subscription to our URL whose key we do not hold (an earlier ops store, a lost handshake)
+    can only produce refused deliveries: it is deleted.
+    """
+    ours = [sid for sid, target in existing if target == url]
+    keep = next((sid for sid in ours if sid in known), None)
+    return keep, [sid for sid in ours if sid != keep]
 
 
 def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Registration:
-    response = requests.post(
-        f"{instance.base_url}/webhooks",
-        auth=(instance.secrets["api_key"], "x"),
-        headers={"Accept": "application/json"},
+    def call(method: str, path: str, **kwargs: object) -> requests.Response:
+        return requests.request(
+            method,
+            f"{instance.base_url}{path}",
+            auth=(instance.secrets["api_key"], "x"),
+            headers={"Accept": "application/json"},
+            timeout=TIMEOUT_SECONDS,
+            **kwargs,
+        )
+
+    listed = call("GET", "/webhooks")
+    if listed.status_code != 200:
+        raise RegistrationError(f"bamboohr {instance.name}: {listed.status_code} {listed.text}")
+    existing = [(str(w["id"]), w["url"]) for w in listed.json()["webhooks"]]
+    keep, stale = _reusable(existing, url, set(inbox.verified_subscriptions("bamboohr")))
+    for webhook_id in stale:
+        call("DELETE", f"/webhooks/{webhook_id}")
+    if keep is not None:
+        return Registration("bamboohr", instance.name, keep, url, reused=True)
+    response = call(
+        "POST",
+        "/webhooks",
         json={
             "name": f"crosswalk-{uuid.uuid4().hex[:8]}",
             "url": url,
@@ -70,7 +103,6 @@ def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Regi
             "monitorFields": list(BAMBOOHR_MONITOR_FIELDS),
             "postFields": {field: field for field in BAMBOOHR_MONITOR_FIELDS},
         },
-        timeout=TIMEOUT_SECONDS,
     )
     if response.status_code != 201:
         raise RegistrationError(f"bamboohr {instance.name}: {response.status_code} {response.text}")
@@ -85,10 +117,11 @@ def register_gusto(
     inbox: WebhookInbox,
     wait_seconds: float = HANDSHAKE_WAIT_SECONDS,
 ) -> Registration:
+    """Gusto's subscriptions belong to the application and carry every company's events."""
     session = requests.Session()
     gusto = GustoClient(instance, session=session)
 
-    def call(method: str, path: str, body: dict[str, object]) -> requests.Response:
+    def call(method: str, path: str, body: dict[str, object] | None = None) -> requests.Response:
         headers = {
             **gusto.auth_headers(),
             gusto_settings.VERSION_HEADER: gusto_settings.API_VERSION,
@@ -96,6 +129,16 @@ def register_gusto(
         return session.request(
             method, instance.base_url + path, json=body, headers=headers, timeout=TIMEOUT_SECONDS
         )
+
+    listed = call("GET", "/v1/webhook_subscriptions")
+    if listed.status_code != 200:
+        raise RegistrationError(f"gusto {instance.name}: {listed.status_code} {listed.text}")
+    existing = [(s["uuid"], s["url"]) for s in listed.json()]
+    keep, stale = _reusable(existing, url, set(inbox.verified_subscriptions("gusto")))
+    for subscription in stale:
+        call("DELETE", f"/v1/webhook_subscriptions/{subscription}")
+    if keep is not None:
+        return Registration("gusto", instance.name, keep, url, reused=True)
 
     created = call(
         "POST",
@@ -123,12 +166,18 @@ def register_gusto(
 
 
 def register_all(receiver_url: str, ops_db: Path | None = None) -> list[Registration]:
-    """Subscribe `receiver_url` (e.g. http://127.0.0.1:8710) to every configured instance."""
+    """Subscribe `receiver_url` (e.g. http://127.0.0.1:8710) to BambooHR and Gusto.
+
+    Once per BambooHR instance, and once for Gusto (with the first company's credentials: its
+    subscriptions belong to the application). Run again, it keeps the subscriptions it holds the
+    keys of and replaces the others.
+    """
     base = receiver_url.rstrip("/")
     done = []
     with WebhookInbox.open(ops_db) as inbox:
         for instance in load_instances("bamboohr", bamboohr_settings.SECRET_KEYS):
             done.append(register_bamboohr(instance, f"{base}/webhooks/bamboohr", inbox))
-        for instance in load_instances("gusto", gusto_settings.SECRET_KEYS):
-            done.append(register_gusto(instance, f"{base}/webhooks/gusto", inbox))
+        companies = load_instances("gusto", gusto_settings.SECRET_KEYS)
+        if companies:
+            done.append(register_gusto(companies[0], f"{base}/webhooks/gusto", inbox))
     return done

@@ -1,7 +1,8 @@
 """The inbox sensor, evaluated for real against a Dagster instance and an ops store on disk.
 
-Inbox rows as the receiver writes them ask for one targeted run per system, of that system's
-worker-events job, keyed by the inbox ids they cover; the next evaluation asks for nothing. The
+Inbox rows as the receiver writes them wait until the worker deltas have been built once, then
+ask for one targeted run per system, of that system's worker-events job, keyed by the inbox ids
+they cover; the next evaluation asks for nothing. The
 jobs select the system's ingestion, the dbt models on the path to the worker deltas and the
 worker pushes, and nothing else of the graph.
 """
@@ -15,8 +16,17 @@ import orjson
 import pytest
 
 from orchestration.definitions import defs
+from orchestration.defs.events.jobs import WORKER_FLOWS
 from orchestration.defs.events.sensors import worker_events_from_webhooks
+from orchestration.defs.push.assets import sync_key
 from orchestration.webhooks.inbox import InboxEvent, WebhookInbox
+
+
+def _built(instance: dg.DagsterInstance) -> dg.DagsterInstance:
+    """The instance as after a whole run: the worker deltas have been materialized."""
+    for flow in WORKER_FLOWS:
+        instance.report_runless_asset_event(dg.AssetMaterialization(sync_key(flow)))
+    return instance
 
 
 def _event(system: str, key: str, subjects: list[str]) -> InboxEvent:
@@ -39,7 +49,13 @@ def test_inbox_events_ask_for_one_targeted_run_per_system_once(
         assert inbox.append(_event("bamboohr", "a", ["101"])) is None  # a duplicate stays out
 
     with dg.DagsterInstance.ephemeral() as instance:
-        first = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        # Before any whole build the events wait: a skip with its reason, the cursor unmoved.
+        waiting = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        assert isinstance(waiting, dg.SensorResult)
+        assert not waiting.run_requests and waiting.cursor is None
+        assert "crosswalk run" in str(waiting.skip_reason)
+
+        first = worker_events_from_webhooks(dg.build_sensor_context(instance=_built(instance)))
         assert isinstance(first, dg.SensorResult)
         requests = {r.job_name: r for r in first.run_requests or []}
         assert set(requests) == {"bamboohr_worker_events", "gusto_worker_events"}
@@ -59,7 +75,7 @@ def test_inbox_events_ask_for_one_targeted_run_per_system_once(
         new_id = inbox.append(_event("gusto", "d", ["uuid-2"]))
     with dg.DagsterInstance.ephemeral() as instance:
         later = worker_events_from_webhooks(
-            dg.build_sensor_context(instance=instance, cursor=first.cursor)
+            dg.build_sensor_context(instance=_built(instance), cursor=first.cursor)
         )
         assert isinstance(later, dg.SensorResult)
         assert [r.run_key for r in later.run_requests or []] == [

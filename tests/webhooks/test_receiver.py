@@ -24,6 +24,7 @@ import httpx
 import orjson
 import pytest
 
+from orchestration.webhooks.registration import register_all
 from tests.support.crosswalk import run_env
 from tests.support.gusto import open_session
 from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
@@ -38,6 +39,7 @@ class Hooked:
     url: str
     ops_db: Path
     process: subprocess.Popen[str]
+    env: dict[str, str]
 
     def inbox(self, where: str = "true") -> list[sqlite3.Row]:
         with sqlite3.connect(self.ops_db) as conn:
@@ -97,9 +99,11 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooked]:
         lines = iter(process.stdout.readline, "")
         ready = next((line for line in lines if line.startswith("receiver ready")), None)
         assert ready, log_path.read_text()
-        # One BambooHR tenant and three Gusto companies in the sandbox firm.
-        assert ready.strip() == "receiver ready: 4 subscriptions"
-        yield Hooked(sandbox, f"http://127.0.0.1:{port}", Path(env["CROSSWALK_OPS_DB"]), process)
+        # One BambooHR tenant; one Gusto subscription carries all three companies' events.
+        assert ready.strip() == "receiver ready: 2 subscriptions"
+        yield Hooked(
+            sandbox, f"http://127.0.0.1:{port}", Path(env["CROSSWALK_OPS_DB"]), process, env
+        )
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)
@@ -266,3 +270,23 @@ def test_a_body_over_one_mebibyte_is_refused_unread(hooked: Hooked) -> None:
     assert answer.status_code == 413
     assert len(hooked.inbox()) == inbox_before
     assert hooked.refusals()[-1][:2] == ("bamboohr", 413)
+
+
+def test_registering_again_keeps_the_subscriptions_it_holds_the_keys_of(
+    hooked: Hooked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in hooked.env.items():
+        monkeypatch.setenv(name, value)
+    before = {**hooked.secrets("bamboohr"), **hooked.secrets("gusto")}
+
+    again = register_all(hooked.url, hooked.ops_db)
+
+    assert all(r.reused for r in again) and len(again) == 2
+    assert {r.subscription_id for r in again} == set(before)
+    listed = httpx.get(
+        hooked.sandbox.base("bamboohr") + "/webhooks",
+        auth=BAMBOOHR_KEY,
+        headers={"Accept": "application/json"},
+        timeout=10,
+    ).json()["webhooks"]
+    assert [w["id"] for w in listed] == [r.subscription_id for r in again if r.system == "bamboohr"]

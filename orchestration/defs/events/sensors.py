@@ -3,13 +3,21 @@
 Each evaluation reads the inbox after its cursor (the last inbox id handled) and requests one run
 per system present, of that system's worker-events job, keyed by the inbox ids it covers, so a
 batch is requested once even if the cursor were lost. Duplicate deliveries never reach the inbox;
-out-of-order ones only ask for the same records to be read again.
+out-of-order ones only ask for the same records to be read again. Until the worker deltas have
+been built once (a whole `crosswalk run`), the targeted path has nothing to build on: the sensor
+skips, saying so, and the events wait in the inbox.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 import dagster as dg
 
-from orchestration.defs.events.jobs import EVENT_SYSTEMS, WORKER_EVENT_JOBS, event_job_name
+from orchestration.defs.events.jobs import (
+    EVENT_SYSTEMS,
+    WORKER_EVENT_JOBS,
+    WORKER_FLOWS,
+    event_job_name,
+)
+from orchestration.defs.push.assets import sync_key
 from orchestration.webhooks.inbox import WebhookInbox
 
 BATCH_LIMIT = 1000
@@ -31,6 +39,19 @@ def _subjects_tag(subjects: list[str]) -> str:
 )
 def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     after = int(context.cursor) if context.cursor else 0
+    unbuilt = [
+        flow
+        for flow in WORKER_FLOWS
+        if context.instance.get_latest_materialization_event(sync_key(flow)) is None
+    ]
+    if unbuilt:
+        return dg.SensorResult(
+            skip_reason=(
+                f"sync/{unbuilt[0]} has never been built: webhook events wait in the inbox until "
+                "a whole run (`crosswalk run` or materialize all) has built the warehouse"
+            ),
+            cursor=context.cursor,
+        )
     with WebhookInbox.open() as inbox:
         events = inbox.events_after(after, limit=BATCH_LIMIT)
     if not events:
