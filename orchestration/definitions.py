@@ -5,7 +5,8 @@ side-effect free, apart from `dbt parse` when the dbt manifest is older than the
 files (orchestration/defs/transform/project.py). The asset graph: raw tables (dlt) -> dbt models
 -> the published BI copy, and the write-back: push assets per flow after their sync models,
 the ops ledger mirrored into the warehouse, and the sync sensor; webhook events (the inbox
-sensor) start targeted worker runs.
+sensor) start targeted worker runs; each domain's ingestion carries its SLA as a freshness
+policy, and a sensor records its WARN/FAIL transitions as alerts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dagster_dlt import DagsterDltResource
 
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.defs.events.sensors import worker_events_from_webhooks
+from orchestration.defs.freshness import domain_freshness_sensor, with_freshness_policies
 from orchestration.defs.ingest.assets import VENDORS, ingest_assets
 from orchestration.defs.ingest.schedules import ingest_jobs_and_schedules
 from orchestration.defs.push.assets import push_assets
@@ -25,12 +27,21 @@ from orchestration.defs.transform.project import crosswalk_dbt_project
 
 _ingest_jobs, _ingest_schedules = ingest_jobs_and_schedules(list(VENDORS))
 _dbt_project = crosswalk_dbt_project()
+_ingest = with_freshness_policies(ingest_assets())
+_ingest_keys = {
+    group: [key for asset in _ingest for key, g in asset.group_names_by_key.items() if g == group]
+    for group in VENDORS
+}
 
 defs = dg.Definitions(
-    assets=[*ingest_assets(), *transform_assets(_dbt_project), *push_assets()],
+    assets=[*_ingest, *transform_assets(_dbt_project), *push_assets()],
     jobs=[sandbox_health_check_job, *_ingest_jobs, *WORKER_EVENT_JOBS],
     schedules=_ingest_schedules,
-    sensors=[push_after_sync_builds, worker_events_from_webhooks],
+    sensors=[
+        push_after_sync_builds,
+        worker_events_from_webhooks,
+        domain_freshness_sensor(_ingest_keys),
+    ],
     resources={
         "sandbox": sandbox_resource(),
         "dlt": DagsterDltResource(),

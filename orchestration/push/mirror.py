@@ -1,4 +1,4 @@
-"""Copy the ops store's ledger and dead letters into the warehouse (`ops.*`) for BI.
+"""Copy the ops store's ledger, dead letters and alerts into the warehouse (`ops.*`) for BI.
 
 A full copy each time, in one transaction per table: the ledger grows by the attempts of a push,
 which is small next to the warehouse, and a copy has nothing to reconcile.
@@ -13,9 +13,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.freshness.alerts import ensure_alerts_table
 from orchestration.push.store import BUSY_TIMEOUT_SECONDS, OpsStore
 
-MIRRORED = ("sync_ledger", "dead_letter")
+MIRRORED = ("sync_ledger", "dead_letter", "alerts")
 
 
 _ARROW_TYPES = {"integer": pa.int64(), "text": pa.string()}
@@ -36,6 +37,7 @@ def _arrow(conn: sqlite3.Connection, table: str) -> pa.Table:
 def mirror_ops_tables(store_path: Path, warehouse: Path) -> dict[str, int]:
     """Replace `ops.<table>` in the warehouse with the store's rows; rows per table."""
     OpsStore(store_path).close()  # the tables exist even before the first push
+    ensure_alerts_table(store_path)
     counts = {}
     with (
         closing(sqlite3.connect(store_path, timeout=BUSY_TIMEOUT_SECONDS)) as source,

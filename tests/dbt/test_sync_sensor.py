@@ -27,7 +27,7 @@ def test_a_build_that_did_not_push_gets_one_push_run_per_flow(
             flow = request.tags["crosswalk/flow"]
             assert request.run_key == f"push:{flow}:{cursor[flow]}"
             keys = {key.to_user_string() for key in request.asset_selection or []}
-            assert keys == {f"push/{flow}", "ops/sync_ledger", "ops/dead_letter"}
+            assert keys == {f"push/{flow}", "ops/sync_ledger", "ops/dead_letter", "ops/alerts"}
             # The key is the storage id of the build's own materialization of sync/<flow>.
             record = instance.fetch_materializations(dg.AssetKey(["sync", flow]), limit=1)
             assert record.records[0].storage_id == cursor[flow]

@@ -10,11 +10,10 @@ builds only the models on the path from that system to the worker deltas.
 
 import dagster as dg
 
-from orchestration.defs.push.assets import push_key, sync_key
+from orchestration.defs.push.assets import OPS_KEYS, push_key, sync_key
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 EVENT_SYSTEMS = ("bamboohr", "gusto")
-OPS_KEYS = (dg.AssetKey(["ops", "sync_ledger"]), dg.AssetKey(["ops", "dead_letter"]))
 
 
 def event_job_name(system: str) -> str:

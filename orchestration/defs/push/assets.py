@@ -23,12 +23,17 @@ from orchestration.push.circuit import circuit_states
 from orchestration.push.client import close_clients, target_clients
 from orchestration.push.deltas import FLOWS, read_deltas
 from orchestration.push.engine import PAYROLL_FLOW, PushEngine, PushReport
-from orchestration.push.mirror import mirror_ops_tables
+from orchestration.push.mirror import MIRRORED, mirror_ops_tables
 from orchestration.push.settings import PushSettings
 from orchestration.push.store import ops_store_path
 
 PUSH_GROUP = "push"
 APPROVAL_CHECK = "pay_runs_approved"
+
+
+# The ops store tables the ops_mirror asset copies into the warehouse (one multi-asset: a run
+# selects all of them or none).
+OPS_KEYS = [dg.AssetKey(["ops", table]) for table in MIRRORED]
 
 
 def push_key(flow: str) -> dg.AssetKey:
@@ -105,7 +110,7 @@ def ops_mirror_asset(push_assets: list[dg.AssetsDefinition]) -> dg.AssetsDefinit
                 deps=[key for asset in push_assets for key in asset.keys],
                 description=f"The ops store's `{table}`, copied into the warehouse for BI.",
             )
-            for table in ("sync_ledger", "dead_letter")
+            for table in MIRRORED
         ],
         name="ops_mirror",
         pool=WAREHOUSE_POOL,

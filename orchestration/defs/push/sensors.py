@@ -11,10 +11,8 @@ import json
 
 import dagster as dg
 
-from orchestration.defs.push.assets import push_key, sync_key
+from orchestration.defs.push.assets import OPS_KEYS, push_key, sync_key
 from orchestration.push.deltas import FLOWS
-
-OPS_KEYS = [dg.AssetKey(["ops", "sync_ledger"]), dg.AssetKey(["ops", "dead_letter"])]
 
 
 def run_pushes_itself(instance: dg.DagsterInstance, run_id: str, flow: str) -> bool:

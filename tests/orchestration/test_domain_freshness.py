@@ -1,0 +1,130 @@
+"""A domain whose system stops answering turns WARN, then FAIL, on time; it clears on recovery.
+
+Real parts: the sandbox (its BambooHR made to fail every request), `crosswalk run` of the HCM
+ingestion into a Dagster instance on disk, the freshness sensor evaluated against that instance,
+the ops store's `alerts`, and a loopback receiver standing in for the alert webhook. The worker
+master SLA is shortened to 30 s (WARN after 15 s) through its env override; the sensor is
+evaluated while the failing ingestion runs, as the daemon would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import httpx
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.defs.freshness import last_refreshed
+from orchestration.freshness.sla import domains
+from tests.support.crosswalk import crosswalk_run, run_env
+from tests.support.receiver import Receiver
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+
+SLA_MINUTES = 0.5  # FAIL 30 s after the last refresh, WARN after 15 s
+POLL_SECONDS = 0.5
+
+
+@pytest.fixture()
+def hcm(tmp_path: Path) -> Iterator[SandboxProcess]:
+    sandbox = start_sandbox(tmp_path / "sandbox", rate_limits=False)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture()
+def alert_hook() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+def _faults(sandbox: SandboxProcess, **body: object) -> None:
+    httpx.post(sandbox.base("control") + "/faults", json=body, timeout=30).raise_for_status()
+
+
+def test_a_silent_hcm_turns_warn_then_fail_and_clears_when_it_answers_again(
+    hcm: SandboxProcess, alert_hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = run_env(hcm, tmp_path) | {
+        "RUNTIME__REQUEST_MAX_ATTEMPTS": "1",
+        "CROSSWALK_SLA_WORKER_MASTER_MINUTES": str(SLA_MINUTES),
+    }
+    for name in ("CROSSWALK_OPS_DB", "CROSSWALK_SLA_WORKER_MASTER_MINUTES"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("CROSSWALK_ALERT_WEBHOOK_URL", alert_hook.url)
+    sensor = next(s for s in defs.sensors if s.name == "domain_freshness_alerts")
+    domain = next(d for d in domains() if d.name == "worker_master")
+    assert domain.window == timedelta(minutes=SLA_MINUTES)
+
+    assert crosswalk_run(env, "--select", "group:bamboohr", "--no-push").returncode == 0
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        keys = [k for k in instance.get_asset_keys() if k.path[0] == "bamboohr"]
+
+        def evaluate(cursor: str | None) -> str | None:
+            result = sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+            assert isinstance(result, dg.SensorResult)
+            return result.cursor
+
+        cursor = evaluate(None)
+        assert '"worker_master": "PASS"' in str(cursor)
+        assert alert_hook.nothing_within(0.5)
+
+        # The HCM stops answering: the next ingestion fails and refreshes nothing.
+        refreshed = last_refreshed(instance, keys)
+        assert refreshed is not None
+        _faults(hcm, profile="none", overrides={"fail_all": ["bamboohr"]})
+        failing = subprocess.Popen(
+            [sys.executable, "-m", "crosswalk_cli.main", "run"]
+            + ["--select", "group:bamboohr", "--no-push"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        states = []
+        deadline = time.monotonic() + 120
+        while len(states) < 2 and time.monotonic() < deadline:
+            cursor = evaluate(cursor)
+            delivered = [d.payload() for d in alert_hook.deliveries]
+            states = [(p["state"], p["previous_state"]) for p in delivered]
+            time.sleep(POLL_SECONDS)
+        assert failing.wait(timeout=300) != 0
+        assert last_refreshed(instance, keys) == refreshed
+        assert states == [("WARN", "PASS"), ("FAIL", "WARN")]
+        warn_at, fail_at = (
+            datetime.fromisoformat(d.payload()["raised_at"]) for d in alert_hook.deliveries
+        )
+        # Not before they were due (the raised_at stamp has whole seconds).
+        assert warn_at >= (refreshed + domain.warn_after).replace(microsecond=0)
+        assert fail_at >= (refreshed + domain.window).replace(microsecond=0)
+
+        # It answers again: the next ingestion refreshes the domain and the alert clears.
+        _faults(hcm, profile="none")
+        assert crosswalk_run(env, "--select", "group:bamboohr", "--no-push").returncode == 0
+        cursor = evaluate(cursor)
+        cleared = alert_hook.deliveries[-1].payload()
+        assert (cleared["domain"], cleared["state"], cleared["previous_state"]) == (
+            "worker_master",
+            "PASS",
+            "FAIL",
+        )
+        assert datetime.now(UTC) - last_refreshed(instance, keys) < timedelta(minutes=1)
+
+    with sqlite3.connect(env["CROSSWALK_OPS_DB"]) as conn:
+        rows = conn.execute(
+            "select domain, state, previous_state, posted_status from alerts order by alert_id"
+        ).fetchall()
+    assert rows == [
+        ("worker_master", "WARN", "PASS", "200"),
+        ("worker_master", "FAIL", "WARN", "200"),
+        ("worker_master", "PASS", "FAIL", "200"),
+    ]
