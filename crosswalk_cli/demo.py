@@ -2,7 +2,10 @@
 
 Runs `crosswalk sandbox --size medium`, `crosswalk webhooks --register` (subscribed to the
 sandbox's BambooHR and Gusto) and `dagster dev` as child processes, waits until each answers,
-prints where to look, and stops them (by their own pids) on Ctrl-C.
+prints where to look, and stops them (by their own pids) on Ctrl-C. Once the UI is up it
+launches one `full_cycle` run (so the webhook path has a built warehouse) and a clock driver
+advances the sandbox one business day every CROSSWALK_DEMO_DAY_SECONDS (default 120; 0 turns it
+off), so hires, leavers and time keep arriving.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +39,19 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> Non
     raise SystemExit(f"{url} did not answer within {seconds:.0f}s")
 
 
+def _drive_clock(control_url: str, every_seconds: float, stop: threading.Event) -> None:
+    """Advance the sandbox one business day at a time until `stop` is set."""
+    while not stop.wait(every_seconds):
+        try:
+            report = httpx.post(f"{control_url}/advance", params={"days": 1}, timeout=300)
+            (day,) = report.raise_for_status().json()["days"]
+            activity = ", ".join(f"{k} {v}" for k, v in sorted(day["activity"].items()) if v)
+            sys.stdout.write(f"[demo clock] played {day['day']}: {activity or 'a quiet day'}\n")
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            sys.stdout.write(f"[demo clock] could not advance: {exc}\n")
+        sys.stdout.flush()
+
+
 def _stop_on_signal(signum: int, _frame: object) -> None:
     # Installed explicitly: a launcher started in the background inherits an ignored SIGINT.
     raise KeyboardInterrupt(f"signal {signum}")
@@ -46,6 +63,8 @@ def main() -> None:
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8700"))
     dagster_port = int(os.environ.get("DAGSTER_PORT", "3000"))
     webhook_port = int(os.environ.get("WEBHOOK_PORT", "8710"))
+    day_seconds = float(os.environ.get("CROSSWALK_DEMO_DAY_SECONDS", "120"))
+    clock_stop = threading.Event()
     size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
     dagster_home = ensure_dagster_home(REPO / ".dagster_home")
     env = {
@@ -92,11 +111,30 @@ def main() -> None:
             env=env,
         )
         _wait_for(f"http://127.0.0.1:{dagster_port}/server_info", dagster, 300)
+        # Queued for the daemon like any run: it shows in the UI and builds the warehouse.
+        subprocess.run(
+            [str(bin_dir / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "full_cycle"],
+            cwd=REPO,
+            env=env,
+            check=False,
+        )
+        if day_seconds > 0:
+            threading.Thread(
+                target=_drive_clock,
+                args=(f"http://127.0.0.1:{sandbox_port}/_sandbox", day_seconds, clock_stop),
+                daemon=True,
+            ).start()
         sys.stdout.write(
             f"\ncrosswalk demo is up:\n  Dagster UI  http://127.0.0.1:{dagster_port}\n"
             f"  sandbox     http://127.0.0.1:{sandbox_port}/_sandbox/health\n"
             f"  webhooks    http://127.0.0.1:{webhook_port}/health\n"
-            "Ctrl-C stops them all.\n"
+            + (
+                f"  clock       one business day every {day_seconds:g} s "
+                "(CROSSWALK_DEMO_DAY_SECONDS=0 stops it)\n"
+                if day_seconds > 0
+                else "  clock       still (CROSSWALK_DEMO_DAY_SECONDS=0)\n"
+            )
+            + "Ctrl-C stops them all.\n"
         )
         sys.stdout.flush()
         while all(p.poll() is None for p in (sandbox, receiver, dagster)):
@@ -104,6 +142,7 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        clock_stop.set()
         for process in (dagster, receiver, sandbox):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
+from orchestration.defs.cycle import full_cycle_job, full_cycle_schedule
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.defs.events.sensors import worker_events_from_webhooks
 from orchestration.defs.freshness import domain_freshness_sensor, with_freshness_policies
@@ -35,8 +36,8 @@ _ingest_keys = {
 
 defs = dg.Definitions(
     assets=[*_ingest, *transform_assets(_dbt_project), *push_assets()],
-    jobs=[sandbox_health_check_job, *_ingest_jobs, *WORKER_EVENT_JOBS],
-    schedules=_ingest_schedules,
+    jobs=[sandbox_health_check_job, *_ingest_jobs, *WORKER_EVENT_JOBS, full_cycle_job],
+    schedules=[*_ingest_schedules, full_cycle_schedule],
     sensors=[
         push_after_sync_builds,
         worker_events_from_webhooks,

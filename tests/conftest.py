@@ -22,9 +22,15 @@ SESSION_FIRMS = {"built_warehouse": "firm-seed42", "firm": "firm-seed7"}
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        names = getattr(item, "fixturenames", ())
-        group = next((g for name, g in SESSION_FIRMS.items() if name in names), None)
+        group = next((g for name, g in SESSION_FIRMS.items() if _uses_session(item, name)), None)
         item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+
+
+def _uses_session(item: pytest.Item, fixture: str) -> bool:
+    """Whether `item` uses the session fixture `fixture` (not a module's own of the same name)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(fixture, ()) if info is not None else ()
+    return bool(definitions) and definitions[-1].scope == "session"
 
 
 def pytest_configure(config: pytest.Config) -> None:

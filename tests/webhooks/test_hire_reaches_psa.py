@@ -26,21 +26,8 @@ import pytest
 from orchestration.defs.events.sensors import worker_events_from_webhooks
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
+from tests.support.hcm import billable_template, hire
 from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
-
-BAMBOOHR_KEY = ("sandbox-key", "x")
-TEMPLATE_FIELDS = (
-    "department",
-    "division",
-    "location",
-    "jobTitle",
-    "supervisorEId",
-    "payType",
-    "customLegalEntity",
-    "customCostCenter",
-    "customLaborCategory",
-    "customBillable",
-)
 
 
 @dataclass
@@ -53,19 +40,9 @@ class Firm:
     def ops_db(self) -> Path:
         return Path(self.env["CROSSWALK_OPS_DB"])
 
-    def bamboohr(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        return httpx.request(
-            method,
-            self.sandbox.base("bamboohr") + path,
-            auth=BAMBOOHR_KEY,
-            headers={"Accept": "application/json"},
-            timeout=30,
-            **kwargs,
-        )
-
 
 @pytest.fixture(scope="module")
-def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
+def hiring_firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
     workdir = tmp_path_factory.mktemp("hire-firm")
     sandbox = start_sandbox(workdir / "sandbox", seed=3, rate_limits=False)
     receiver = None
@@ -95,36 +72,6 @@ def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
         sandbox.stop()
 
 
-def _hire(firm: Firm) -> tuple[str, str]:
-    """Hire, through BambooHR's API, a billable worker like an existing one; (id, work email)."""
-    directory = firm.bamboohr("GET", "/employees/directory").json()["employees"]
-    fields = ",".join(("status", *TEMPLATE_FIELDS))
-    template = next(
-        record
-        for record in (
-            firm.bamboohr("GET", f"/employees/{e['id']}", params={"fields": fields}).json()
-            for e in directory
-        )
-        if record.get("status") == "Active" and record.get("customBillable") == "Yes"
-    )
-    today = httpx.get(firm.sandbox.base("control") + "/clock", timeout=10).json()["business_now"]
-    email = f"ada.webhook.{int(time.time())}@acme.example"
-    created = firm.bamboohr(
-        "POST",
-        "/employees",
-        json={
-            **{k: template[k] for k in TEMPLATE_FIELDS if template.get(k)},
-            "firstName": "Ada",
-            "lastName": "Webhook",
-            "workEmail": email,
-            "hireDate": today[:10],
-            "status": "Active",
-        },
-    )
-    assert created.status_code == 201, created.text
-    return created.headers["Location"].rsplit("/", 1)[1], email
-
-
 def _inbox_row(firm: Firm, employee_id: str, timeout: float = 15.0) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -141,13 +88,14 @@ def _inbox_row(firm: Firm, employee_id: str, timeout: float = 15.0) -> int:
 
 
 def test_a_hire_reaches_the_psa_and_the_erp_once_through_the_webhook_path(
-    firm: Firm, monkeypatch: pytest.MonkeyPatch
+    hiring_firm: Firm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    employee_id, email = _hire(firm)
-    inbox_id = _inbox_row(firm, employee_id)
+    employee_id, email = hire(hiring_firm.sandbox, billable_template(hiring_firm.sandbox))
+    inbox_id = _inbox_row(hiring_firm, employee_id)
 
-    monkeypatch.setenv("CROSSWALK_OPS_DB", str(firm.ops_db))  # the sensor reads this firm's inbox
-    with dg.DagsterInstance.from_config(firm.env["DAGSTER_HOME"]) as instance:
+    # The sensor reads this firm's inbox.
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(hiring_firm.ops_db))
+    with dg.DagsterInstance.from_config(hiring_firm.env["DAGSTER_HOME"]) as instance:
         result = worker_events_from_webhooks(
             dg.build_sensor_context(instance=instance, cursor=str(inbox_id - 1))
         )
@@ -160,22 +108,22 @@ def test_a_hire_reaches_the_psa_and_the_erp_once_through_the_webhook_path(
         [sys.executable, "-m", "dagster", "job", "execute", "-m", "orchestration.definitions"]
         + ["-j", request.job_name, "--tags", json.dumps(request.tags)],
         cwd=REPO,
-        env=firm.env,
+        env=hiring_firm.env,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert executed.returncode == 0, executed.stdout[-4000:] + executed.stderr[-4000:]
 
-    with harvest_client(firm.sandbox) as harvest:
+    with harvest_client(hiring_firm.sandbox) as harvest:
         users = harvest.get("/users", params={"per_page": 2000}).json()["users"]
     assert [u["email"] for u in users].count(email) == 1
-    with sqlite3.connect(firm.ops_db) as conn:
+    with sqlite3.connect(hiring_firm.ops_db) as conn:
         delivered = conn.execute(
             "select target_system, count(*) from sync_ledger where flow = 'provision_worker' "
             "and entity_id = ? and status = 'succeeded' group by target_system",
             (employee_id,),
         ).fetchall()
     assert dict(delivered) == {"harvest": 1, "netsuite": 1, "gusto": 1}
-    duplicates = httpx.get(firm.sandbox.base("control") + "/truth/duplicates", timeout=30)
+    duplicates = httpx.get(hiring_firm.sandbox.base("control") + "/truth/duplicates", timeout=30)
     assert duplicates.json()["count"] == 0

@@ -1,0 +1,134 @@
+"""Event benchmark: how long a hire takes to reach the PSA through the webhook path.
+
+The real path on a small firm of its own: `crosswalk run` builds and pushes once; then
+`crosswalk webhooks --register` and `dagster-daemon run` (the inbox sensor, run launcher and
+queue, as under `make demo`) run while HR hires through BambooHR's API, in waves of a few hires
+at once. A hire's latency is from its API call to its Harvest user being listed (polled every
+0.5 s). Also: the definitions load time (a fresh interpreter importing the code location, median
+of three). Target (issue 6): p95 ≤ 15 s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from orchestration.instance import TEMPLATE
+from tests.support.crosswalk import crosswalk_run, run_env
+from tests.support.harvest import harvest_client
+from tests.support.hcm import billable_template, hire
+from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
+
+WAVES = 4
+HIRES_PER_WAVE = 5
+WAVE_TIMEOUT_SECONDS = 600
+TARGET_P95_SECONDS = 15.0
+
+
+def definitions_load_seconds(env: dict[str, str]) -> float:
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", "import orchestration.definitions"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def _stop(process: subprocess.Popen[bytes] | subprocess.Popen[str] | None) -> None:
+    if process is not None and process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _psa_emails(sandbox: SandboxProcess) -> set[str]:
+    with harvest_client(sandbox) as harvest:
+        users = harvest.get("/users", params={"per_page": 2000}).json()["users"]
+    return {u["email"] for u in users}
+
+
+def run() -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="crosswalk-event-bench-") as tmp:
+        workdir = Path(tmp)
+        sandbox = start_sandbox(workdir / "sandbox", seed=5, rate_limits=False)
+        receiver = daemon = None
+        try:
+            env = run_env(sandbox, workdir)
+            Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(TEMPLATE, Path(env["DAGSTER_HOME"]) / "dagster.yaml")
+            load_seconds = definitions_load_seconds(env)
+            built = crosswalk_run(env)
+            if built.returncode != 0:
+                raise RuntimeError(built.stdout[-3000:] + built.stderr[-3000:])
+            with open(workdir / "webhooks.log", "w") as log:
+                receiver = subprocess.Popen(
+                    [sys.executable, "-m", "crosswalk_cli.main", "webhooks"]
+                    + ["--port", str(free_port()), "--register"],
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                )
+            lines = iter(receiver.stdout.readline, "")
+            if not any(line.startswith("receiver ready") for line in lines):
+                raise RuntimeError((workdir / "webhooks.log").read_text()[-3000:])
+            with open(workdir / "daemon.log", "w") as log:
+                daemon = subprocess.Popen(
+                    [str(Path(sys.executable).parent / "dagster-daemon"), "run"]
+                    + ["-w", "workspace.yaml"],
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            template = billable_template(sandbox)
+            latencies: list[float] = []
+            for wave in range(WAVES):
+                hired = {}
+                for n in range(HIRES_PER_WAVE):
+                    started = time.monotonic()
+                    _, email = hire(sandbox, template, first_name=f"Wave{wave}n{n}")
+                    hired[email] = started
+                deadline = time.monotonic() + WAVE_TIMEOUT_SECONDS
+                while hired and time.monotonic() < deadline:
+                    seen = _psa_emails(sandbox) & set(hired)
+                    now = time.monotonic()
+                    for email in seen:
+                        latencies.append(now - hired.pop(email))
+                    time.sleep(0.5)
+                if hired:
+                    raise RuntimeError(
+                        f"{len(hired)} hires of wave {wave} never reached the PSA; "
+                        f"daemon log: {(workdir / 'daemon.log').read_text()[-3000:]}"
+                    )
+        finally:
+            _stop(daemon)
+            _stop(receiver)
+            sandbox.stop()
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+    return {
+        "event_hires": len(ordered),
+        "event_hire_to_psa_p50_s": round(statistics.median(ordered), 1),
+        "event_hire_to_psa_p95_s": round(p95, 1),
+        "event_hire_to_psa_max_s": round(ordered[-1], 1),
+        "event_hire_to_psa_target_p95_s": TARGET_P95_SECONDS,
+        "definitions_load_s": round(load_seconds, 1),
+    }
