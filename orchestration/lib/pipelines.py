@@ -15,7 +15,9 @@ def build_pipeline(
     """The pipeline `<vendor>` loading dataset `raw_<vendor>` into the DuckDB warehouse.
 
     Its state (incremental cursors) lives in the warehouse as well as in `pipelines_dir`, so a
-    run on a new machine resumes from the warehouse.
+    run on a new machine resumes from the warehouse. `pipelines_dir` defaults to a folder beside
+    the warehouse file, never dlt's machine-wide one: local state left by another warehouse would
+    win over this one's and make a new warehouse load nothing.
     """
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -23,5 +25,5 @@ def build_pipeline(
         pipeline_name=vendor,
         destination=dlt.destinations.duckdb(str(target)),
         dataset_name=f"raw_{vendor}",
-        pipelines_dir=str(pipelines_dir) if pipelines_dir else None,
+        pipelines_dir=str(pipelines_dir or target.with_name(f"{target.stem}.dlt-pipelines")),
     )

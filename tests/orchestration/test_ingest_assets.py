@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +16,7 @@ import pytest
 from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
 from tests.support.contract import RAW_TABLES
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.sandbox_process import SandboxProcess, start_sandbox
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
 
 def test_every_raw_table_is_an_asset_keyed_vendor_slash_table() -> None:
@@ -38,6 +41,35 @@ def run_sandbox(tmp_path_factory: pytest.TempPathFactory):
     process = start_sandbox(tmp_path_factory.mktemp("run-sandbox"))
     yield process
     process.stop()
+
+
+def test_a_new_warehouse_loads_everything_though_another_was_loaded_on_this_machine(
+    run_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    # Two checkouts on one machine, each with the default relative warehouse path and dlt's
+    # machine-wide data dir: the second must not inherit the first one's cursors (it would load
+    # nothing into its new warehouse).
+    shared = {"DLT_DATA_DIR": str(tmp_path / "machine-wide-dlt")}
+    truth = httpx.get(run_sandbox.base("control") + "/truth/counts", timeout=120).json()
+    for name in ("first-checkout", "second-checkout"):
+        checkout = tmp_path / name
+        checkout.mkdir()
+        # What a checkout carries that `crosswalk run` reads from its working directory.
+        shutil.copytree(REPO / ".dlt", checkout / ".dlt", ignore=shutil.ignore_patterns("secrets*"))
+        env = run_env(run_sandbox, checkout) | shared | {"CROSSWALK_WAREHOUSE": "warehouse.duckdb"}
+        result = subprocess.run(
+            [sys.executable, "-m", "crosswalk_cli.main", "run"]
+            + ["--select", "group:bamboohr", "--no-push"],
+            cwd=checkout,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        with duckdb.connect(str(checkout / "warehouse.duckdb"), read_only=True) as conn:
+            landed = conn.execute("select count(*) from raw_bamboohr.employees").fetchone()[0]
+        assert landed == truth["bamboohr"]["employees"], name
 
 
 def test_crosswalk_run_lands_every_raw_table_equal_to_truth(
