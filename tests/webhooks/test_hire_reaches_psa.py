@@ -90,18 +90,20 @@ def _inbox_row(firm: Firm, employee_id: str, timeout: float = 15.0) -> int:
 def test_a_hire_reaches_the_psa_and_the_erp_once_through_the_webhook_path(
     hiring_firm: Firm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A business day first (transfers, new teams, leavers): the targeted run must rebuild a
+    # consistent picture of the HCM, not just the workers on the path to the deltas.
+    control = hiring_firm.sandbox.base("control")
+    httpx.post(control + "/advance", params={"days": 1}, timeout=300).raise_for_status()
     employee_id, email = hire(hiring_firm.sandbox, billable_template(hiring_firm.sandbox))
     inbox_id = _inbox_row(hiring_firm, employee_id)
 
     # The sensor reads this firm's inbox.
     monkeypatch.setenv("CROSSWALK_OPS_DB", str(hiring_firm.ops_db))
     with dg.DagsterInstance.from_config(hiring_firm.env["DAGSTER_HOME"]) as instance:
-        result = worker_events_from_webhooks(
-            dg.build_sensor_context(instance=instance, cursor=str(inbox_id - 1))
-        )
+        result = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
     assert isinstance(result, dg.SensorResult)
-    (request,) = result.run_requests or []
-    assert request.job_name == "bamboohr_worker_events"
+    (request,) = [r for r in result.run_requests or [] if r.job_name == "bamboohr_worker_events"]
+    assert int(result.cursor or 0) >= inbox_id
     assert employee_id in request.tags["crosswalk/subjects"]
 
     executed = subprocess.run(

@@ -1,7 +1,7 @@
 """The jobs webhook events start.
 
-One system's ingestion, the dbt models between its raw tables and the worker flows' sync models,
-and those flows' pushes.
+One system's ingestion, the dbt staging, canonical, history and quarantine models downstream of
+it plus the worker flows' sync models, and those flows' pushes.
 
 Targeted by the asset graph, not by record: the vendor's ingestion is incremental (BambooHR's
 changed-since feed, Gusto's event feed), so the run reads just the changed records, and dbt
@@ -14,6 +14,9 @@ from orchestration.defs.push.assets import OPS_KEYS, push_key, sync_key
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 EVENT_SYSTEMS = ("bamboohr", "gusto")
+# dbt groups a targeted run rebuilds downstream of its system; reconciliation and marts wait
+# for the next full cycle.
+MODEL_GROUPS = ("staging", "canonical", "snapshots", "quarantine")
 
 
 def event_job_name(system: str) -> str:
@@ -24,7 +27,11 @@ def worker_event_selection(system: str) -> dg.AssetSelection:
     ingest = dg.AssetSelection.groups(system)
     deltas = dg.AssetSelection.assets(*(sync_key(flow) for flow in WORKER_FLOWS))
     pushes = dg.AssetSelection.assets(*(push_key(flow) for flow in WORKER_FLOWS), *OPS_KEYS)
-    return ingest | (ingest.downstream() & deltas.upstream()) | pushes
+    # The whole modelled picture of the system's records, not only the path to the deltas: the
+    # canonical models' tests join across them (a worker's org unit, its history), and a run
+    # that rebuilt the worker alone fails them against a stale org unit.
+    modelled = dg.AssetSelection.groups(*MODEL_GROUPS)
+    return ingest | (ingest.downstream() & (modelled | deltas.upstream())) | pushes
 
 
 # One definition per job, shared by the sensor and the code location (a second one would clash).
