@@ -96,3 +96,29 @@ def test_a_worker_events_job_is_the_path_from_its_system_to_the_worker_pushes(sy
     # No marts, no reconciliation, no other flows: the nightly run rebuilds those.
     assert not {key for key in keys if key.split("/")[0] in ("marts", "reconciliation", "bi")}
     assert not {key for key in keys if key.startswith("push/") and key[5:] not in flows}
+
+
+def test_events_wait_while_a_worker_events_run_is_at_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops_db = tmp_path / "ops.sqlite"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
+    with WebhookInbox.open(ops_db) as inbox:
+        inbox.append(_event("bamboohr", "a", ["101"]))
+    with dg.DagsterInstance.ephemeral() as instance:
+        _built(instance)
+        running = dg.DagsterRun(
+            job_name="bamboohr_worker_events",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"crosswalk/trigger": "webhook"},
+        )
+        instance.add_run(running)
+        waiting = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        assert isinstance(waiting, dg.SensorResult)
+        assert not waiting.run_requests and waiting.cursor is None
+        assert running.run_id in str(waiting.skip_reason)
+
+        instance.report_run_canceled(running)
+        later = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        assert isinstance(later, dg.SensorResult)
+        assert [r.job_name for r in later.run_requests or []] == ["bamboohr_worker_events"]

@@ -5,7 +5,8 @@ per system present, of that system's worker-events job, keyed by the inbox ids i
 batch is requested once even if the cursor were lost. Duplicate deliveries never reach the inbox;
 out-of-order ones only ask for the same records to be read again. Until the worker deltas have
 been built once (a whole `crosswalk run`), the targeted path has nothing to build on: the sensor
-skips, saying so, and the events wait in the inbox.
+skips, saying so, and the events wait in the inbox; so they do while a worker-events run is
+queued or running (the next run takes all of them).
 """
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
@@ -21,6 +22,12 @@ from orchestration.defs.push.assets import sync_key
 from orchestration.webhooks.inbox import WebhookInbox
 
 BATCH_LIMIT = 1000
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 SUBJECTS_TAG_LIMIT = 40  # Dagster tags are for reading in the UI, not for data
 
 
@@ -50,6 +57,17 @@ def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.Senso
                 f"sync/{unbuilt[0]} has never been built: webhook events wait in the inbox until "
                 "a whole run (`crosswalk run` or materialize all) has built the warehouse"
             ),
+            cursor=context.cursor,
+        )
+    in_flight = context.instance.get_run_records(
+        dg.RunsFilter(job_name=None, statuses=IN_FLIGHT, tags={"crosswalk/trigger": "webhook"}),
+        limit=1,
+    )
+    if in_flight:
+        # One worker-events run at a time: they queue on the warehouse anyway, and the events
+        # that arrive meanwhile are better served by one run than by one run per tick.
+        return dg.SensorResult(
+            skip_reason=f"run {in_flight[0].dagster_run.run_id} is still at work; events wait",
             cursor=context.cursor,
         )
     with WebhookInbox.open() as inbox:
