@@ -24,7 +24,8 @@ from orchestration.instance import TEMPLATE
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
-from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.webhook_receiver import start_receiver
 
 WAVES = 4
 HIRES_PER_WAVE = 5
@@ -47,7 +48,7 @@ def definitions_load_seconds(env: dict[str, str]) -> float:
     return statistics.median(timings)
 
 
-def _stop(process: subprocess.Popen[bytes] | subprocess.Popen[str] | None) -> None:
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
     if process is not None and process.poll() is None:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -76,19 +77,7 @@ def run() -> dict[str, object]:
             built = crosswalk_run(env)
             if built.returncode != 0:
                 raise RuntimeError(built.stdout[-3000:] + built.stderr[-3000:])
-            with open(workdir / "webhooks.log", "w") as log:
-                receiver = subprocess.Popen(
-                    [sys.executable, "-m", "crosswalk_cli.main", "webhooks"]
-                    + ["--port", str(free_port()), "--register"],
-                    cwd=REPO,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=log,
-                    text=True,
-                )
-            lines = iter(receiver.stdout.readline, "")
-            if not any(line.startswith("receiver ready") for line in lines):
-                raise RuntimeError((workdir / "webhooks.log").read_text()[-3000:])
+            receiver = start_receiver(env, workdir)
             with open(workdir / "daemon.log", "w") as log:
                 daemon = subprocess.Popen(
                     [str(Path(sys.executable).parent / "dagster-daemon"), "run"]
@@ -120,7 +109,8 @@ def run() -> dict[str, object]:
                     )
         finally:
             _stop(daemon)
-            _stop(receiver)
+            if receiver is not None:
+                receiver.stop()
             sandbox.stop()
     ordered = sorted(latencies)
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]

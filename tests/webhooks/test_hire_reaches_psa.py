@@ -9,8 +9,6 @@ sensor (a real evaluation against the run's Dagster instance) asks for the targe
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -27,14 +25,15 @@ from orchestration.defs.events.sensors import worker_events_from_webhooks
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
-from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.webhook_receiver import ReceiverProcess, start_receiver
 
 
 @dataclass
 class Firm:
     sandbox: SandboxProcess
     env: dict[str, str]
-    receiver: subprocess.Popen[str]
+    receiver: ReceiverProcess
 
     @property
     def ops_db(self) -> Path:
@@ -50,25 +49,11 @@ def hiring_firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
         env = run_env(sandbox, workdir)
         built = crosswalk_run(env)
         assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
-        with open(workdir / "webhooks.log", "w") as log:
-            receiver = subprocess.Popen(
-                [sys.executable, "-m", "crosswalk_cli.main", "webhooks"]
-                + ["--port", str(free_port()), "--register"],
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-            )
-        lines = iter(receiver.stdout.readline, "")
-        assert any(line.startswith("receiver ready") for line in lines), (
-            workdir / "webhooks.log"
-        ).read_text()
+        receiver = start_receiver(env, workdir)
         yield Firm(sandbox, env, receiver)
     finally:
-        if receiver is not None and receiver.poll() is None:
-            os.kill(receiver.pid, signal.SIGTERM)
-            receiver.wait(timeout=10)
+        if receiver is not None:
+            receiver.stop()
         sandbox.stop()
 
 

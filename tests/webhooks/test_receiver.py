@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +24,8 @@ import pytest
 from orchestration.webhooks.registration import register_all
 from tests.support.crosswalk import run_env
 from tests.support.gusto import open_session
-from tests.support.sandbox_process import REPO, SandboxProcess, free_port, start_sandbox
+from tests.support.sandbox_process import SandboxProcess, start_sandbox
+from tests.support.webhook_receiver import start_receiver
 
 BAMBOOHR_KEY = ("sandbox-key", "x")
 ARRIVAL_SECONDS = 15.0
@@ -81,33 +79,18 @@ class Hooked:
 def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooked]:
     workdir = tmp_path_factory.mktemp("webhooks")
     sandbox = start_sandbox(workdir / "sandbox", rate_limits=False)
-    port = free_port()
     env = run_env(sandbox, workdir)
-    log_path = workdir / "webhooks.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crosswalk_cli.main", "webhooks", "--port", str(port)]
-            + ["--register"],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
     try:
-        # A failed registration stops the receiver: stdout ends before the ready line.
-        lines = iter(process.stdout.readline, "")
-        ready = next((line for line in lines if line.startswith("receiver ready")), None)
-        assert ready, log_path.read_text()
+        receiver = start_receiver(env, workdir)
+    except BaseException:
+        sandbox.stop()
+        raise
+    try:
         # One BambooHR tenant; one Gusto subscription carries all three companies' events.
-        assert ready.strip() == "receiver ready: 2 subscriptions"
-        yield Hooked(
-            sandbox, f"http://127.0.0.1:{port}", Path(env["CROSSWALK_OPS_DB"]), process, env
-        )
+        assert receiver.ready_line == "receiver ready: 2 subscriptions"
+        yield Hooked(sandbox, receiver.url, Path(env["CROSSWALK_OPS_DB"]), receiver.process, env)
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
+        receiver.stop()
         sandbox.stop()
 
 
