@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 
 from orchestration.freshness.health import DomainHealth
-from orchestration.push.store import ops_store_path
+from orchestration.push.store import BUSY_TIMEOUT_SECONDS, ops_store_path
 
 ALERT_URL_ENV = "CROSSWALK_ALERT_WEBHOOK_URL"
-BUSY_TIMEOUT_SECONDS = 30.0
 
 SCHEMA = """
 create table if not exists alerts (

@@ -24,9 +24,8 @@ from pathlib import Path
 
 import orjson
 
-from orchestration.push.store import ops_store_path
+from orchestration.push.store import BUSY_TIMEOUT_SECONDS, ops_store_path
 
-BUSY_TIMEOUT_SECONDS = 30.0
 REFUSED_BODY_BYTES = 64 * 1024
 
 SCHEMA = """
