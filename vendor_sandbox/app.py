@@ -39,7 +39,9 @@ def create_app(settings: SandboxSettings, store: Store | None = None) -> FastAPI
     context = SandboxContext(
         settings=settings, store=store, clock=BusinessClock(store), faults=injector
     )
-    deliverer = WebhookDeliverer(store, retry_base_seconds=settings.webhook_retry_base_seconds)
+    deliverer = WebhookDeliverer(
+        store, retry_base_seconds=settings.webhook_retry_base_seconds, faults=injector
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

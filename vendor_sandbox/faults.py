@@ -1,7 +1,11 @@
-"""Injected faults: vendor-style 5xx, throttling, slow answers and lost replies.
+"""Injected faults: 5xx, throttling, slow answers, timeouts, lost replies, webhook disorder.
 
 A lost reply applies the write and then drops the connection before the answer is complete, the
-case that makes a client unable to tell whether its create happened.
+case that makes a client unable to tell whether its create happened. A timeout holds the request
+longer than a client waits (`timeout_seconds`, set above the client's timeout) and then serves it:
+a write the client gave up on has still happened. Webhook faults act in the deliverer
+(vendor_sandbox/webhooks.py): a delivery sent twice, as a vendor does when it missed the
+acknowledgement, and a delivery held back so later ones overtake it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ class FaultProfile(BaseModel):
     slow_rate: float = Field(default=0.0, ge=0, le=1)
     slow_seconds: float = Field(default=1.5, ge=0, le=30)
     lost_reply_rate: float = Field(default=0.0, ge=0, le=1)
+    timeout_rate: float = Field(default=0.0, ge=0, le=1)
+    timeout_seconds: float = Field(default=10.0, ge=0, le=120)
+    webhook_duplicate_rate: float = Field(default=0.0, ge=0, le=1)
+    webhook_reorder_rate: float = Field(default=0.0, ge=0, le=1)
+    webhook_reorder_seconds: float = Field(default=2.0, ge=0, le=60)
     retry_after_seconds: int = Field(default=1, ge=0, le=120)
     systems: list[str] = Field(default_factory=lambda: list(SYSTEMS))
     fail_all: list[str] = Field(default_factory=list)
@@ -46,6 +55,17 @@ PROFILES: dict[str, FaultProfile] = {
     ),
     "heavy": FaultProfile(
         name="heavy", error_rate=0.25, throttle_rate=0.10, slow_rate=0.05, lost_reply_rate=0.10
+    ),
+    # The reliability scenario of `crosswalk chaos` (issue 6): 10% 5xx, 5% throttling, 2%
+    # timeouts, lost replies, and duplicate and out-of-order webhooks.
+    "chaos": FaultProfile(
+        name="chaos",
+        error_rate=0.10,
+        throttle_rate=0.05,
+        timeout_rate=0.02,
+        lost_reply_rate=0.02,
+        webhook_duplicate_rate=0.10,
+        webhook_reorder_rate=0.10,
     ),
 }
 
@@ -90,7 +110,7 @@ class FaultInjector:
             self.profile = profile
 
     def decide(self, system: str, method: str) -> str | None:
-        """One of 'error', 'throttle', 'slow', 'lost_reply' or None."""
+        """One of 'error', 'throttle', 'slow', 'timeout', 'lost_reply' or None."""
         with self._lock:
             profile = self.profile
             if system in profile.fail_all:
@@ -107,8 +127,24 @@ class FaultInjector:
         if roll < profile.slow_rate:
             return "slow"
         roll -= profile.slow_rate
+        if roll < profile.timeout_rate:
+            return "timeout"
+        roll -= profile.timeout_rate
         if method in WRITE_METHODS and roll < profile.lost_reply_rate:
             return "lost_reply"
+        return None
+
+    def webhook_fault(self, system: str) -> str | None:
+        """For one webhook delivery: 'duplicate', 'reorder' or None."""
+        with self._lock:
+            profile = self.profile
+            if system not in profile.systems:
+                return None
+            roll = self._rng.random()
+        if roll < profile.webhook_duplicate_rate:
+            return "duplicate"
+        if roll < profile.webhook_duplicate_rate + profile.webhook_reorder_rate:
+            return "reorder"
         return None
 
 
@@ -144,8 +180,22 @@ class FaultMiddleware:
         elif fault == "slow":
             await asyncio.sleep(self.injector.profile.slow_seconds)
             await self.app(scope, receive, send)
+        elif fault == "timeout":
+            await self._answer_late(scope, receive, send)
         else:
             await self._lose_reply(scope, receive, send)
+
+    async def _answer_late(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Do the work now and answer only after the client has given up: the write happened.
+        answer: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            answer.append(message)
+
+        await self.app(scope, receive, hold)
+        await asyncio.sleep(self.injector.profile.timeout_seconds)
+        for message in answer:
+            await send(message)
 
     async def _lose_reply(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Let the write happen, start the answer, then fail: uvicorn closes the connection because

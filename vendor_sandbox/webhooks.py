@@ -9,6 +9,9 @@ POSTs them. Signatures follow each vendor's scheme:
   docs/decisions.md).
 - Gusto: `X-Gusto-Signature`, the hex HMAC-SHA256 of the body keyed with the subscription's
   verification token. Gusto retries a failed delivery up to 16 times with backoff; so do we.
+
+The fault profile's webhook faults (vendor_sandbox/faults.py) apply here: a delivery held back so
+later ones overtake it, and a delivery sent a second time after it was acknowledged.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import sqlite3
 import threading
 import time
 
 import httpx
 
+from vendor_sandbox.faults import FaultInjector
 from vendor_sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,8 +59,15 @@ def signed_headers(system: str, secret: str, body: bytes, now: float) -> dict[st
 class WebhookDeliverer:
     """Background sender of queued webhook deliveries."""
 
-    def __init__(self, store: Store, retry_base_seconds: float = 1.0, poll_seconds: float = 0.2):
+    def __init__(
+        self,
+        store: Store,
+        retry_base_seconds: float = 1.0,
+        poll_seconds: float = 0.2,
+        faults: FaultInjector | None = None,
+    ):
         self.store = store
+        self.faults = faults
         self.retry_base_seconds = retry_base_seconds
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
@@ -99,17 +111,16 @@ class WebhookDeliverer:
             (now,),
         ).fetchall()
         for row in due:
-            status_code: int | None = None
-            try:
-                response = client.post(
-                    row["url"],
-                    content=row["body"],
-                    headers=signed_headers(row["system"], row["secret"], row["body"], time.time()),
-                )
-                status_code = response.status_code
-                ok = 200 <= status_code < 300
-            except httpx.HTTPError:
-                ok = False
+            fault = self.faults.webhook_fault(row["system"]) if self.faults else None
+            if fault == "reorder":
+                self._hold_back(row["delivery_id"], row["system"])
+                continue
+            status_code = self._post(client, row)
+            ok = status_code is not None and 200 <= status_code < 300
+            if ok and fault == "duplicate":
+                assert self.faults is not None
+                self.faults.counters.add(row["system"], "webhook_duplicate")
+                self._post(client, row)  # the vendor missed our acknowledgement and sends again
             attempts = row["attempts"] + 1
             if ok:
                 status, next_at = "delivered", 0.0
@@ -125,3 +136,26 @@ class WebhookDeliverer:
                     (status, attempts, next_at, status_code, row["delivery_id"]),
                 )
         return len(due)
+
+    @staticmethod
+    def _post(client: httpx.Client, row: sqlite3.Row) -> int | None:
+        """POST one delivery, freshly signed; its HTTP status, or None when nothing answered."""
+        try:
+            response = client.post(
+                row["url"],
+                content=row["body"],
+                headers=signed_headers(row["system"], row["secret"], row["body"], time.time()),
+            )
+        except httpx.HTTPError:
+            return None
+        return response.status_code
+
+    def _hold_back(self, delivery_id: int, system: str) -> None:
+        """Delay one delivery without counting an attempt, so later deliveries overtake it."""
+        assert self.faults is not None
+        self.faults.counters.add(system, "webhook_reordered")
+        with self.store.transaction() as tx:
+            tx.execute(
+                "update sandbox_webhook_outbox set next_attempt_at = ? where delivery_id = ?",
+                (time.time() + self.faults.profile.webhook_reorder_seconds, delivery_id),
+            )

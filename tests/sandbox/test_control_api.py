@@ -163,7 +163,7 @@ def test_fault_profiles_take_each_vendors_own_shape(fresh_sandbox: SandboxProces
     faults = control(fresh_sandbox, "GET", "/faults")
     assert faults["injected"]["harvest"]["throttle"] == 1
     assert faults["injected"]["netsuite"]["error"] == 1
-    refused = httpx.post(fresh_sandbox.base("control") + "/faults", json={"profile": "chaos"})
+    refused = httpx.post(fresh_sandbox.base("control") + "/faults", json={"profile": "meltdown"})
     assert refused.status_code == 422
     assert control(fresh_sandbox, "GET", "/faults")["profile"]["fail_all"] == ["netsuite"]
 

@@ -78,6 +78,18 @@ def truth_injections(ctx: Ctx) -> dict[str, object]:
     return {"count": len(injections), "injections": injections}
 
 
+@router.get("/webhooks")
+def webhook_deliveries(
+    ctx: Ctx, status: Annotated[str | None, Query(description="pending|delivered|failed")] = None
+) -> dict[str, object]:
+    """The webhook deliveries the sandbox queued: what was sent, what waits, what gave up."""
+    deliveries = service.webhook_deliveries(ctx, status)
+    by_status: dict[str, int] = {}
+    for delivery in deliveries:
+        by_status[str(delivery["status"])] = by_status.get(str(delivery["status"]), 0) + 1
+    return {"count": len(deliveries), "by_status": by_status, "deliveries": deliveries}
+
+
 class FaultRequest(BaseModel):
     """A named profile, optionally with overrides (e.g. fail_all: ["netsuite"])."""
 

@@ -94,3 +94,18 @@ def truth_injections(ctx: SandboxContext) -> list[dict[str, object]]:
         .fetchall()
     )
     return [{**dict(r), "systems": r["systems"].split(",")} for r in rows]
+
+
+def webhook_deliveries(ctx: SandboxContext, status: str | None) -> list[dict[str, object]]:
+    """Every queued webhook delivery (or those with `status`), with its body as text."""
+    where, params = ("where status = ?", (status,)) if status else ("", ())
+    rows = (
+        ctx.store.connection()
+        .execute(
+            "select delivery_id, system, status, attempts, last_status, created_at, body "
+            f"from sandbox_webhook_outbox {where} order by delivery_id",
+            params,
+        )
+        .fetchall()
+    )
+    return [{**dict(r), "body": bytes(r["body"]).decode()} for r in rows]
