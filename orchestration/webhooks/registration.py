@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from dlt_sources.bamboohr import settings as bamboohr_settings
 from dlt_sources.common.config import Instance, load_instances
@@ -45,10 +46,26 @@ BAMBOOHR_MONITOR_FIELDS = (
 GUSTO_SUBSCRIPTION_TYPES = ("Employee", "EmployeeJobCompensation")
 HANDSHAKE_WAIT_SECONDS = 30.0
 TIMEOUT_SECONDS = 30.0
+REGISTRATION_ATTEMPTS = 6
 
 
 class RegistrationError(RuntimeError):
     """A vendor refused the subscription, or its handshake never reached the receiver."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """A vendor's bad minute (429, 5xx), worth another try; not a refusal."""
+        return self.status is not None and (self.status == 429 or self.status >= 500)
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    return isinstance(exc, requests.RequestException) or (
+        isinstance(exc, RegistrationError) and exc.transient
+    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,10 @@ def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Regi
 
     listed = call("GET", "/webhooks")
     if listed.status_code != 200:
-        raise RegistrationError(f"bamboohr {instance.name}: {listed.status_code} {listed.text}")
+        raise RegistrationError(
+            f"bamboohr {instance.name}: {listed.status_code} {listed.text}",
+            status=listed.status_code,
+        )
     existing = [(str(w["id"]), w["url"]) for w in listed.json()["webhooks"]]
     keep, stale = _reusable(existing, url, set(inbox.verified_subscriptions("bamboohr")))
     for webhook_id in stale:
@@ -105,7 +125,10 @@ def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Regi
         },
     )
     if response.status_code != 201:
-        raise RegistrationError(f"bamboohr {instance.name}: {response.status_code} {response.text}")
+        raise RegistrationError(
+            f"bamboohr {instance.name}: {response.status_code} {response.text}",
+            status=response.status_code,
+        )
     webhook = response.json()
     inbox.add_verified_secret("bamboohr", str(webhook["id"]), webhook["privateKey"])
     return Registration("bamboohr", instance.name, str(webhook["id"]), url)
@@ -132,7 +155,10 @@ def register_gusto(
 
     listed = call("GET", "/v1/webhook_subscriptions")
     if listed.status_code != 200:
-        raise RegistrationError(f"gusto {instance.name}: {listed.status_code} {listed.text}")
+        raise RegistrationError(
+            f"gusto {instance.name}: {listed.status_code} {listed.text}",
+            status=listed.status_code,
+        )
     existing = [(s["uuid"], s["url"]) for s in listed.json()]
     keep, stale = _reusable(existing, url, set(inbox.verified_subscriptions("gusto")))
     for subscription in stale:
@@ -146,7 +172,10 @@ def register_gusto(
         {"url": url, "subscription_types": list(GUSTO_SUBSCRIPTION_TYPES)},
     )
     if created.status_code != 201:
-        raise RegistrationError(f"gusto {instance.name}: {created.status_code} {created.text}")
+        raise RegistrationError(
+            f"gusto {instance.name}: {created.status_code} {created.text}",
+            status=created.status_code,
+        )
     subscription = created.json()["uuid"]
     deadline = time.monotonic() + wait_seconds
     while (token := inbox.pending_secret("gusto", subscription)) is None:
@@ -160,17 +189,27 @@ def register_gusto(
         "PUT", f"/v1/webhook_subscriptions/{subscription}/verify", {"verification_token": token}
     )
     if verified.status_code != 200:
-        raise RegistrationError(f"gusto {instance.name}: verify answered {verified.status_code}")
+        raise RegistrationError(
+            f"gusto {instance.name}: verify answered {verified.status_code}",
+            status=verified.status_code,
+        )
     inbox.mark_verified("gusto", subscription)
     return Registration("gusto", instance.name, subscription, url)
 
 
+@retry(
+    retry=retry_if_exception(_worth_retrying),
+    stop=stop_after_attempt(REGISTRATION_ATTEMPTS),
+    wait=wait_exponential(multiplier=0.5, max=10),
+    reraise=True,
+)
 def register_all(receiver_url: str, ops_db: Path | None = None) -> list[Registration]:
     """Subscribe `receiver_url` (e.g. http://127.0.0.1:8710) to BambooHR and Gusto.
 
     Once per BambooHR instance, and once for Gusto (with the first company's credentials: its
     subscriptions belong to the application). Run again, it keeps the subscriptions it holds the
-    keys of and replaces the others.
+    keys of and replaces the others, which is why a vendor's 429 or 5xx or a broken connection
+    is met by running the whole registration again.
     """
     base = receiver_url.rstrip("/")
     done = []
