@@ -1,6 +1,8 @@
 """`crosswalk run`: materialize the graph once, headless, against the configured systems.
 
-Runs with the Dagster instance in `.dagster_home/` so every run shows up in the UI. One run covers
+Runs with the Dagster instance in `.dagster_home/` so every run shows up in the UI. A run whose
+process died (on this host) is first reported failed and its warehouse pool slot freed
+(orchestration/lib/run_recovery.py), or this run would wait for that slot forever. One run covers
 the selection (by default the whole graph: ingestion, then dbt by dependency, then the published
 BI copy and the write-back pushes, unless `--no-push`); prints one line per materialized asset
 and one per failed asset check (dbt test), and exits non-zero when a step failed or a check of
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from orchestration.instance import ensure_dagster_home
+from orchestration.lib.run_recovery import process_tags, recover_abandoned_runs
 
 
 def failed_check_lines(evaluations: Iterable[dg.AssetCheckEvaluation]) -> tuple[list[str], bool]:
@@ -64,13 +67,18 @@ def run(select: str | None, push: bool) -> int:
         sys.stderr.write("crosswalk run: the graph has no assets to materialize\n")
         return 1
     with dg.DagsterInstance.get() as instance:
+        failed_runs, freed_runs = recover_abandoned_runs(instance)
+        for run_id in failed_runs:
+            sys.stdout.write(f"recovered: run {run_id} had died; reported it failed\n")
+        for run_id in freed_runs:
+            sys.stdout.write(f"recovered: freed the pool slots run {run_id} still held\n")
         result = dg.materialize(
             assets,
             selection=run_selection(select, push),
             instance=instance,
             resources=defs.resources,
             raise_on_error=False,
-            tags={"crosswalk/trigger": "cli"},
+            tags={"crosswalk/trigger": "cli", **process_tags()},
         )
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
