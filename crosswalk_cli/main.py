@@ -125,5 +125,27 @@ def approve_payroll(
     raise typer.Exit(approve(run_id, approved_by))
 
 
+@app.command()
+def chaos(
+    days: Annotated[int, typer.Option(min=1, help="Business days the firm lives.")] = 30,
+    seed: Annotated[int, typer.Option(help="The sandbox firm's seed.")] = 42,
+    size: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    workdir: Annotated[
+        Path, typer.Option(help="Where the scenario keeps its state (emptied first).")
+    ] = Path("data/chaos"),
+    report: Annotated[
+        Path | None, typer.Option(help="Write the report here (.md, with a .json beside it).")
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(help="Override the chaos profile, e.g. webhook_duplicate_rate=0.5."),
+    ] = None,
+) -> None:
+    """Live a firm through faults, kills and disordered webhooks; report what went wrong."""
+    from crosswalk_cli.chaos_cmd import run_chaos
+
+    raise typer.Exit(run_chaos(days, seed, size, workdir, report, fault or []))
+
+
 if __name__ == "__main__":
     app()

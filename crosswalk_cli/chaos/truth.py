@@ -1,4 +1,7 @@
-"""Compare crosswalk's open findings with the sandbox's standing ground truth, rule by rule."""
+"""Compare crosswalk's open findings with the sandbox's standing ground truth, rule by rule.
+
+Used by `crosswalk chaos` for its report and by the reconciliation tests for their assertions.
+"""
 
 from __future__ import annotations
 

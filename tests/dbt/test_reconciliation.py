@@ -21,10 +21,10 @@ import duckdb
 import httpx
 import pytest
 
+from crosswalk_cli.chaos.truth import ALL_RULES, confusion, open_findings, report, truth_keys
 from tests.dbt.canonical_support import dbt
 from tests.dbt.conftest import DAYS_LIVED, BuiltWarehouse
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.drift import ALL_RULES, confusion, open_findings, report, truth_keys
 from tests.support.harvest import harvest_client
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 

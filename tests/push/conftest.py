@@ -35,6 +35,7 @@ import duckdb
 import httpx
 import pytest
 
+from crosswalk_cli.chaos.truth import open_findings
 from orchestration.push.client import HttpTargetClient, close_clients, target_clients
 from orchestration.push.deltas import FLOWS, read_deltas
 from orchestration.push.engine import payload_of
@@ -42,7 +43,6 @@ from orchestration.push.flows import HANDLERS
 from orchestration.push.types import Delta
 from tests.dbt.canonical_support import dbt
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.drift import open_findings
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
 SEED = 7  # the shared dbt fixture is seed 42: another firm, another mix of drift

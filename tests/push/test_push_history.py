@@ -12,11 +12,11 @@ from collections import Counter
 import dagster as dg
 import duckdb
 
+from crosswalk_cli.chaos.truth import ALL_RULES, confusion, report, truth_keys
 from orchestration.defs.push.sensors import push_after_sync_builds
 from orchestration.push.deltas import FLOWS
 from tests.push.conftest import Firm, Pushed
 from tests.support.crosswalk import run_id_of
-from tests.support.drift import ALL_RULES, confusion, report, truth_keys
 
 PAYROLL = "post_payroll_journal"
 

@@ -1,0 +1,1 @@
+"""`crosswalk chaos`: the reliability scenario (faults, kills, disordered webhooks), its report."""

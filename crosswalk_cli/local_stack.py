@@ -1,0 +1,119 @@
+"""Child servers of a local crosswalk: the vendor sandbox and the webhook receiver.
+
+Started by `crosswalk chaos` (and usable by tools that need the same), each on its own loopback
+port, stopped by its own pid. `sandbox_source_env` aims every configured source instance at a
+sandbox listening somewhere else than the committed profile's port 8700.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+# Each configured instance's path under the sandbox root (.dlt/config.toml, the sandbox profile).
+SANDBOX_BASES: dict[str, dict[str, str]] = {
+    "bamboohr": {"acme": "/bamboohr/api/gateway.php/acme/v1"},
+    "netsuite": {"sandbox": "/netsuite/services/rest"},
+    "harvest": {"acme": "/harvest/v2"},
+    "gusto": {"us": "/gusto", "uk": "/gusto", "de": "/gusto"},
+}
+FORECAST_PATH = "/forecast"
+
+
+def sandbox_source_env(sandbox_url: str) -> dict[str, str]:
+    """Env vars that point every source instance (and the sandbox profile) at `sandbox_url`."""
+    env = {"CROSSWALK_PROFILE": "sandbox", "CROSSWALK_SANDBOX_URL": sandbox_url}
+    for vendor, instances in SANDBOX_BASES.items():
+        for name, path in instances.items():
+            env[f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL"] = sandbox_url + path
+    env["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = sandbox_url + FORECAST_PATH
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ChildServer:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL if it lingers; always by its own pid."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def _crosswalk(*args: str) -> list[str]:
+    return [sys.executable, "-m", "crosswalk_cli.main", *args]
+
+
+def _start(
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    health_url: str,
+    wait: float,
+    ready_line: str | None = None,
+) -> ChildServer:
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = ChildServer(name, health_url.rsplit("/", 2)[0], process, log_path)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+        try:
+            answering = httpx.get(health_url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            answering = False
+        if answering and (ready_line is None or ready_line in log_path.read_text(errors="replace")):
+            return server
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"{name} did not answer at {health_url} within {wait:.0f}s")
+
+
+def start_sandbox(
+    workdir: Path, *, size: str, seed: int, env: dict[str, str], port: int | None = None
+) -> ChildServer:
+    """`crosswalk sandbox` over a firm kept in `workdir/sandbox.sqlite`."""
+    port = port or free_port()
+    args = _crosswalk("sandbox", "--size", size, "--seed", str(seed), "--port", str(port))
+    args += ["--state", str(workdir / "sandbox.sqlite")]
+    health = f"http://127.0.0.1:{port}/_sandbox/health"
+    server = _start("sandbox", args, env, workdir / "sandbox.log", health, wait=600)
+    server.url = f"http://127.0.0.1:{port}"
+    return server
+
+
+def start_receiver(workdir: Path, *, env: dict[str, str], port: int | None = None) -> ChildServer:
+    """`crosswalk webhooks --register`: subscribed to the env's BambooHR and Gusto."""
+    port = port or free_port()
+    args = _crosswalk("webhooks", "--port", str(port), "--register")
+    health = f"http://127.0.0.1:{port}/health"
+    # Ready once subscribed, not once listening: it listens first to take Gusto's handshake.
+    log = workdir / "webhooks.log"
+    server = _start("webhook receiver", args, env, log, health, 180, ready_line="receiver ready")
+    server.url = f"http://127.0.0.1:{port}"
+    return server
