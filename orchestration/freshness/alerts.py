@@ -1,14 +1,17 @@
 """`alerts` in the ops store: one row per change of a domain's state, posted to an optional URL.
 
-A row is written when a domain turns WARN or FAIL, and when it clears (back to PASS). With
-CROSSWALK_ALERT_WEBHOOK_URL set, each row is also POSTed there as JSON; the answer (or the
-error) is kept on the row, and a failed POST never stops the sensor.
+A row is written when a domain's window, or a legal entity's deadline, turns WARN or FAIL, and
+when it clears (back to PASS). Deadline rows name the legal entity and the deadline
+(`payroll_cutoff`, `month_end_close`); window rows leave both empty. With
+CROSSWALK_ALERT_WEBHOOK_URL set, each row is also POSTed there as JSON; the answer (or the error)
+is kept on the row, and a failed POST never stops the sensor.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,16 +30,28 @@ create table if not exists alerts (
     previous_state text,
     detail text not null,
     raised_at text not null,
-    posted_status text
+    posted_status text,
+    legal_entity text,
+    deadline text
 );
 """
+# Columns added after the table first shipped: an older ops store gains them on first use.
+ADDED_COLUMNS = ("legal_entity", "deadline")
 
 
 def ensure_alerts_table(path: Path | None = None) -> Path:
     path = path or ops_store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)) as conn, conn:
         conn.executescript(SCHEMA)
+        have = {row[1] for row in conn.execute("pragma table_info(alerts)")}
+        for column in ADDED_COLUMNS:
+            if column not in have:
+                try:
+                    conn.execute(f"alter table alerts add column {column} text")
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise
     return path
 
 
@@ -48,9 +63,17 @@ def raise_alert(
     raised_at = datetime.now(UTC).isoformat(timespec="seconds")
     with sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
         alert_id = conn.execute(
-            "insert into alerts (domain, state, previous_state, detail, raised_at) "
-            "values (?, ?, ?, ?, ?)",
-            (health.domain, health.state, previous_state, health.detail, raised_at),
+            "insert into alerts (domain, legal_entity, deadline, state, previous_state, detail, "
+            "raised_at) values (?, ?, ?, ?, ?, ?, ?)",
+            (
+                health.domain,
+                health.legal_entity,
+                health.deadline,
+                health.state,
+                previous_state,
+                health.detail,
+                raised_at,
+            ),
         ).lastrowid
     url = os.environ.get(ALERT_URL_ENV)
     if not url:
@@ -58,6 +81,8 @@ def raise_alert(
     payload = {
         "alert_id": alert_id,
         "domain": health.domain,
+        "legal_entity": health.legal_entity,
+        "deadline": health.deadline,
         "state": health.state,
         "previous_state": previous_state,
         "detail": health.detail,

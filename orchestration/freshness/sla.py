@@ -1,12 +1,15 @@
-"""The SLA table of ARCHITECTURE §1, one entry per business domain, configurable by env.
+"""The SLA table of ARCHITECTURE §1: a window per polled domain, deadlines per legal entity.
 
 A domain is the ingestion of its system of record (one Dagster asset group). Polled domains have
 a time window: WARN once half of it has passed since the domain's oldest asset was last
-refreshed, FAIL once all of it has. Payroll is due by its cut-off, a business-calendar deadline:
-FAIL when the domain has not been refreshed since the latest cut-off, WARN in the hours before a
-cut-off when it has not been refreshed that day.
-Overrides: CROSSWALK_SLA_<DOMAIN>_MINUTES (e.g. CROSSWALK_SLA_WORKER_MASTER_MINUTES=5) and
-CROSSWALK_PAYROLL_CUTOFF_CRON (UTC; default Tuesdays 17:00 for a Friday pay date).
+refreshed, FAIL once all of it has (override: CROSSWALK_SLA_<DOMAIN>_MINUTES, e.g.
+CROSSWALK_SLA_WORKER_MASTER_MINUTES=5).
+
+Business-calendar deadlines are judged per legal entity, from its calendar
+(orchestration/freshness/calendar.py): each entity's payroll cut-off against the payroll
+ingestion, and each entity's month-end close against the assets that carry a month's time and
+payroll to the ERP. A deadline is met when all of its assets were refreshed inside its window
+(deadlines.py); WARN when the next deadline is near and its window holds no refresh yet.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
-DEFAULT_PAYROLL_CUTOFF_CRON = "0 17 * * 2"
-PAYROLL_WARN_BEFORE_CUTOFF = timedelta(hours=4)
+from orchestration.freshness.calendar import BusinessCalendars, load_calendars
+from orchestration.freshness.deadlines import CloseSchedule, CutoffSchedule
 
 
 @dataclass(frozen=True)
@@ -24,8 +27,7 @@ class Domain:
     name: str
     group: str  # the Dagster asset group of its system of record's ingestion
     description: str
-    window: timedelta | None = None  # polled domains
-    cutoff_cron: str | None = None  # deadline domains
+    window: timedelta | None = None  # polled domains; None: judged by its deadlines
 
     @property
     def warn_after(self) -> timedelta | None:
@@ -58,12 +60,49 @@ def domains() -> list[Domain]:
             "time entries, assignments and bookings (PSA)",
             window=_minutes("delivery", 60),
         ),
-        Domain(
-            "payroll",
-            "gusto",
-            "payroll postings (by payroll cut-off)",
-            cutoff_cron=os.environ.get(
-                "CROSSWALK_PAYROLL_CUTOFF_CRON", DEFAULT_PAYROLL_CUTOFF_CRON
-            ),
-        ),
+        Domain("payroll", "gusto", "payroll postings (by each entity's payroll cut-off)"),
     ]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A kind of business-calendar deadline and the assets that must be fresh for it."""
+
+    name: str  # payroll_cutoff | month_end_close
+    domain: str  # the `domain` of its alerts
+    groups: tuple[str, ...]  # asset groups whose every asset counts
+    assets: tuple[str, ...] = ()  # further asset keys, "a/b" form
+
+
+PAYROLL_CUTOFF = Deadline("payroll_cutoff", "payroll", groups=("gusto",))
+# A month reaches the ERP's books through: the PSA's approved time read (harvest), posted as
+# labour journals (push/post_approved_time), the payroll journals posted after their approval
+# (push/post_payroll_journal), and the ERP read back (netsuite) so reconciliation sees them.
+MONTH_END_CLOSE = Deadline(
+    "month_end_close",
+    "financial_close",
+    groups=("harvest", "netsuite"),
+    assets=("push/post_approved_time", "push/post_payroll_journal"),
+)
+
+
+@dataclass(frozen=True)
+class DeadlineCheck:
+    """One (deadline, legal entity) pair the alert sensor judges."""
+
+    deadline: Deadline
+    legal_entity: str
+    schedule: CutoffSchedule | CloseSchedule
+
+
+def deadline_checks(calendars: BusinessCalendars | None = None) -> list[DeadlineCheck]:
+    """Every entity's payroll cut-off and month-end close, in the calendar file's order."""
+    calendars = calendars or load_calendars()
+    checks = []
+    for code, entity in calendars.entities.items():
+        cutoff, close = entity.cutoff_schedule(), entity.close_schedule()
+        if cutoff is not None:
+            checks.append(DeadlineCheck(PAYROLL_CUTOFF, code, cutoff))
+        if close is not None:
+            checks.append(DeadlineCheck(MONTH_END_CLOSE, code, close))
+    return checks

@@ -1,14 +1,20 @@
-"""A domain whose system stops answering turns WARN, then FAIL, on time; it clears on recovery.
+"""Freshness alerts against a real Dagster instance: domain windows and entity deadlines.
 
+A domain whose system stops answering turns WARN, then FAIL, on time; it clears on recovery.
 Real parts: the sandbox (its BambooHR made to fail every request), `crosswalk run` of the HCM
 ingestion into a Dagster instance on disk, the freshness sensor evaluated against that instance,
 the ops store's `alerts`, and a loopback receiver standing in for the alert webhook. The worker
 master SLA is shortened to 30 s (WARN after 15 s) through its env override; the sensor is
 evaluated while the failing ingestion runs, as the daemon would.
+
+A legal entity's payroll cut-off that passes with no refresh in its window fails that entity
+alone: two entities share one cron text in their own timezones (London's tick comes hours before
+New York's), with a 20 s refresh window, after a real payroll ingestion.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +22,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import httpx
@@ -23,7 +30,7 @@ import pytest
 
 from orchestration.definitions import defs
 from orchestration.defs.freshness import last_refreshed
-from orchestration.freshness.sla import domains
+from orchestration.freshness.sla import MONTH_END_CLOSE, domains
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.receiver import Receiver
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
@@ -128,3 +135,116 @@ def test_a_silent_hcm_turns_warn_then_fail_and_clears_when_it_answers_again(
         ("worker_master", "FAIL", "WARN", "200"),
         ("worker_master", "PASS", "FAIL", "200"),
     ]
+
+
+# Both entities: the same cron text, evaluated in their own timezones; no holidays, no moves.
+TWO_ENTITIES = """
+[entities.ACME-UK]
+timezone = "Europe/London"
+[entities.ACME-UK.payroll_cutoff]
+pay_frequency = "weekly"
+cron = "{cron}"
+on_non_business_day = "keep"
+refreshed_within_hours = {within}
+warn_before_hours = {warn}
+[entities.ACME-UK.month_end_close]
+business_day = 3
+at = 17:00:00
+
+[entities.ACME-US]
+timezone = "America/New_York"
+[entities.ACME-US.payroll_cutoff]
+pay_frequency = "weekly"
+cron = "{cron}"
+on_non_business_day = "keep"
+refreshed_within_hours = {within}
+warn_before_hours = {warn}
+[entities.ACME-US.month_end_close]
+business_day = 3
+at = 18:00:00
+"""
+CUTOFF_WINDOW = timedelta(seconds=20)  # the payroll domain must be refreshed within 20 s before
+CUTOFF_WARN = timedelta(seconds=15)
+
+
+def _weekly_cron_at(moment: datetime, tz: str) -> str:
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local.minute} {local.hour} * * {(local.weekday() + 1) % 7}"  # cron: 0 is Sunday
+
+
+def test_a_cutoff_passing_without_a_refresh_fails_that_entity_and_not_the_other(
+    sandbox: SandboxProcess, alert_hook: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = run_env(sandbox, tmp_path)  # the shared sandbox: the payroll ingestion only reads
+    calendars = tmp_path / "calendars.toml"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", env["CROSSWALK_OPS_DB"])
+    monkeypatch.setenv("CROSSWALK_ALERT_WEBHOOK_URL", alert_hook.url)
+    monkeypatch.setenv("CROSSWALK_BUSINESS_CALENDARS", str(calendars))
+    monkeypatch.delenv("CROSSWALK_PAYROLL_CUTOFF_CRON", raising=False)
+    sensor = next(s for s in defs.sensors if s.name == "domain_freshness_alerts")
+
+    assert crosswalk_run(env, "--select", "group:gusto", "--no-push").returncode == 0
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        keys = [k for k in instance.get_asset_keys() if k.path[0] == "gusto"]
+        refreshed = last_refreshed(instance, keys)
+        assert refreshed is not None
+        # London's cut-off: the first whole minute far enough ahead that its 20 s window opens
+        # after both the refresh and now. New York's tick of the same text is hours later.
+        earliest = max(refreshed, datetime.now(UTC)) + CUTOFF_WINDOW + timedelta(seconds=2)
+        due = (earliest + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        calendars.write_text(
+            TWO_ENTITIES.format(
+                cron=_weekly_cron_at(due, "Europe/London"),
+                within=CUTOFF_WINDOW.total_seconds() / 3600,
+                warn=CUTOFF_WARN.total_seconds() / 3600,
+            )
+        )
+
+        def evaluate(cursor: str | None) -> dict[str, str]:
+            result = sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+            assert isinstance(result, dg.SensorResult) and result.cursor is not None
+            return json.loads(result.cursor)
+
+        states = evaluate(None)
+        assert states["payroll_cutoff:ACME-UK"] == "PASS"
+        assert states["payroll_cutoff:ACME-US"] == "PASS"
+        # The close needs the PSA, the ERP and the pushes, none of which ran: no verdict.
+        assert states["month_end_close:ACME-UK"] == "UNKNOWN"
+
+        deadline = due + timedelta(seconds=30)
+        while states["payroll_cutoff:ACME-UK"] != "FAIL" and datetime.now(UTC) < deadline:
+            time.sleep(POLL_SECONDS)
+            states = evaluate(json.dumps(states))
+        assert states["payroll_cutoff:ACME-UK"] == "FAIL"
+        assert states["payroll_cutoff:ACME-US"] == "PASS"
+        assert last_refreshed(instance, keys) == refreshed
+
+    delivered = [d.payload() for d in alert_hook.deliveries]
+    assert [(p["legal_entity"], p["deadline"], p["state"]) for p in delivered] == [
+        ("ACME-UK", "payroll_cutoff", "WARN"),
+        ("ACME-UK", "payroll_cutoff", "FAIL"),
+    ]
+    warn_at, fail_at = (datetime.fromisoformat(p["raised_at"]) for p in delivered)
+    assert warn_at >= (due - CUTOFF_WARN).replace(microsecond=0)
+    assert fail_at >= due
+    due_london = f"{due.astimezone(ZoneInfo('Europe/London')):%Y-%m-%d %H:%M}"
+    assert "ACME-UK: payroll cut-off" in delivered[1]["detail"]
+    assert due_london in delivered[1]["detail"] and "missed" in delivered[1]["detail"]
+
+    with sqlite3.connect(env["CROSSWALK_OPS_DB"]) as conn:
+        rows = conn.execute(
+            "select domain, legal_entity, deadline, state, previous_state, posted_status "
+            "from alerts order by alert_id"
+        ).fetchall()
+    assert rows == [
+        ("payroll", "ACME-UK", "payroll_cutoff", "WARN", "PASS", "200"),
+        ("payroll", "ACME-UK", "payroll_cutoff", "FAIL", "WARN", "200"),
+    ]
+
+
+def test_the_close_judges_assets_that_exist_in_the_graph() -> None:
+    # A renamed push asset would leave every close UNKNOWN without a word.
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    assert set(MONTH_END_CLOSE.assets) <= {key.to_user_string() for key in keys}
+    assert set(MONTH_END_CLOSE.groups) <= {graph.get(key).group_name for key in keys}
