@@ -6,7 +6,8 @@ files (orchestration/defs/transform/project.py). The asset graph: raw tables (dl
 -> the published BI copy, and the write-back: push assets per flow after their sync models,
 the ops ledger mirrored into the warehouse, and the sync sensor; webhook events (the inbox
 sensor) start targeted worker runs; each domain's ingestion carries its SLA as a freshness
-policy, and a sensor records its WARN/FAIL transitions as alerts.
+policy, and a sensor records its WARN/FAIL transitions as alerts; observability assets measure
+each domain's sync from the instance and carry the health marts' figures as metadata.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from orchestration.defs.events.sensors import worker_events_from_webhooks
 from orchestration.defs.freshness import domain_freshness_sensor, with_freshness_policies
 from orchestration.defs.ingest.assets import VENDORS, ingest_assets
 from orchestration.defs.ingest.schedules import ingest_jobs_and_schedules
+from orchestration.defs.observability.assets import DBT_SLICE, observability_assets
+from orchestration.defs.observability.schedules import domain_sync_job, domain_sync_schedule
 from orchestration.defs.push.assets import push_assets
 from orchestration.defs.push.sensors import push_after_sync_builds
 from orchestration.defs.sandbox_health import sandbox_health_check_job, sandbox_resource
@@ -35,9 +38,20 @@ _ingest_keys = {
 }
 
 defs = dg.Definitions(
-    assets=[*_ingest, *transform_assets(_dbt_project), *push_assets()],
-    jobs=[sandbox_health_check_job, *_ingest_jobs, *WORKER_EVENT_JOBS, full_cycle_job],
-    schedules=[*_ingest_schedules, full_cycle_schedule],
+    assets=[
+        *_ingest,
+        *transform_assets(_dbt_project, slices=DBT_SLICE),
+        *push_assets(),
+        *observability_assets(_ingest_keys),
+    ],
+    jobs=[
+        sandbox_health_check_job,
+        *_ingest_jobs,
+        *WORKER_EVENT_JOBS,
+        full_cycle_job,
+        domain_sync_job,
+    ],
+    schedules=[*_ingest_schedules, full_cycle_schedule, domain_sync_schedule],
     sensors=[
         push_after_sync_builds,
         worker_events_from_webhooks,

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets (tests as asset checks), and the published BI copy after them.
 
-One `@dbt_assets` definition covers the whole dbt project: every model, seed and snapshot is an
+One `@dbt_assets` definition covers the dbt project (a slice that must run apart, after non-dbt
+assets, gets one of its own: `transform_assets`): every model, seed and snapshot is an
 asset keyed `<schema>/<name>` and grouped by its dbt folder; every dbt test on them is an asset
 check (dagster-dbt's default). Sources carry the ingestion assets' keys in their meta, so each
 model sits downstream of the raw tables it reads and a run of the whole graph builds dbt after
@@ -11,7 +12,7 @@ limit 1), as does the publish, which reads it.
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,12 @@ def pin_warehouse_for_dbt() -> None:
     os.environ[PROFILE_WAREHOUSE_ENV] = str(path)
 
 
-def prune_invocation_dirs(target: Path, keep: int = KEEP_INVOCATION_DIRS) -> int:
-    """Remove all but the `keep` newest per-invocation target folders; return how many went."""
+def prune_invocation_dirs(
+    target: Path, keep: int = KEEP_INVOCATION_DIRS, op_name: str = DBT_OP_NAME
+) -> int:
+    """Remove all but the `keep` newest target folders of op `op_name`; return how many went."""
     folders = sorted(
-        (path for path in target.glob(f"{DBT_OP_NAME}-*") if path.is_dir()),
+        (path for path in target.glob(f"{op_name}-*") if path.is_dir()),
         key=lambda path: path.stat().st_mtime,
         reverse=True,
     )
@@ -72,13 +75,21 @@ def prune_invocation_dirs(target: Path, keep: int = KEEP_INVOCATION_DIRS) -> int
     return max(0, len(folders) - keep)
 
 
-def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
-    """Every node of `project` as an asset, built with one `dbt build` per run."""
+def dbt_model_assets(
+    project: DbtProject,
+    *,
+    name: str = DBT_OP_NAME,
+    select: str = "fqn:*",
+    exclude: str | None = None,
+) -> dg.AssetsDefinition:
+    """The selected nodes of `project` as assets, built with one `dbt build` per run."""
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        name=DBT_OP_NAME,
+        name=name,
+        select=select,
+        exclude=exclude,
         dagster_dbt_translator=CrosswalkDbtTranslator(),
         pool=WAREHOUSE_POOL,
     )
@@ -88,19 +99,22 @@ def dbt_model_assets(project: DbtProject) -> dg.AssetsDefinition:
         context.log.info(f"dbt build at business time {business_time}")
         pin_warehouse_for_dbt()
         set_business_now_for_dbt(business_time)
-        prune_invocation_dirs(project.project_dir / project.target_path)
+        prune_invocation_dirs(project.project_dir / project.target_path, op_name=name)
         yield from dbt.cli(["build"], context=context).stream()
 
     return _dbt_models
 
 
-def published_warehouse_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
+def published_warehouse_asset(*upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
     """The BI copy, downstream of every dbt asset so it publishes after a build."""
 
     @dg.asset(
         key=PUBLISHED_WAREHOUSE_KEY,
         group_name="bi",
-        deps=sorted(upstream.keys, key=lambda key: key.to_user_string()),
+        deps=sorted(
+            {key for assets in upstream for key in assets.keys},
+            key=lambda key: key.to_user_string(),
+        ),
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         description=(
@@ -132,9 +146,23 @@ def published_warehouse_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinit
     return published_warehouse
 
 
-def transform_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
-    models = dbt_model_assets(project)
-    return [models, published_warehouse_asset(models)]
+def transform_assets(
+    project: DbtProject, slices: Mapping[str, str] | None = None
+) -> list[dg.AssetsDefinition]:
+    """The dbt models, one op for all but `slices` (op name -> dbt selection), one op per slice.
+
+    A slice downstream of non-dbt assets that are themselves downstream of dbt (the observability
+    marts over the write-back's mirror: dbt -> push -> mirror -> dbt) needs its own op: inside
+    the one op that would be a cycle, which Dagster resolves by splitting the op by depth, seeds
+    in a step of their own, where dbt's eager indirect selection runs tests of models not yet
+    built (a fresh warehouse's first run failed on one).
+    """
+    slices = dict(slices or {})
+    models = dbt_model_assets(project, exclude=" ".join(slices.values()) or None)
+    separate = [
+        dbt_model_assets(project, name=name, select=select) for name, select in slices.items()
+    ]
+    return [models, *separate, published_warehouse_asset(models, *separate)]
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
