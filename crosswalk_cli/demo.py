@@ -6,6 +6,12 @@ prints where to look, and stops them (by their own pids) on Ctrl-C. Once the UI 
 launches one `full_cycle` run (so the webhook path has a built warehouse) and a clock driver
 advances the sandbox one business day every CROSSWALK_DEMO_DAY_SECONDS (default 120; 0 turns it
 off), so hires, leavers and time keep arriving.
+
+Every source, the write-back and the webhook subscriptions are aimed at the sandbox on
+SANDBOX_PORT (`.dlt/config.toml` names port 8700). State stays where the environment says:
+DAGSTER_HOME, CROSSWALK_WAREHOUSE, CROSSWALK_OPS_DB and CROSSWALK_DEMO_STATE (the sandbox's file,
+default `data/sandbox-<size>.sqlite`); the browser test (tests/demo/) keeps them all in a
+temporary folder.
 """
 
 from __future__ import annotations
@@ -20,9 +26,13 @@ from pathlib import Path
 
 import httpx
 
+from dlt_sources.common.config import load_instances
+from orchestration.environment import DEFAULT_SANDBOX_URL
 from orchestration.instance import ensure_dagster_home
 
 REPO = Path(__file__).resolve().parents[1]
+# The sandbox's four systems (orchestration.defs.ingest.assets.VENDORS, without importing Dagster).
+SANDBOX_VENDORS = ("bamboohr", "netsuite", "harvest", "gusto")
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
@@ -52,6 +62,19 @@ def _drive_clock(control_url: str, every_seconds: float, stop: threading.Event) 
         sys.stdout.flush()
 
 
+def _sources_env(sandbox_url: str) -> dict[str, str]:
+    """Env vars that move every instance configured on the default sandbox URL to `sandbox_url`."""
+    env = {}
+    for vendor in SANDBOX_VENDORS:
+        for instance in load_instances(vendor, ()):
+            prefix = f"SOURCES__{vendor.upper()}__{instance.name.upper()}__"
+            urls = {"base_url": instance.base_url, **instance.settings}
+            for key, value in urls.items():
+                if key.endswith("base_url") and str(value).startswith(DEFAULT_SANDBOX_URL):
+                    env[prefix + key.upper()] = sandbox_url + str(value)[len(DEFAULT_SANDBOX_URL) :]
+    return env
+
+
 def _stop_on_signal(signum: int, _frame: object) -> None:
     # Installed explicitly: a launcher started in the background inherits an ignored SIGINT.
     raise KeyboardInterrupt(f"signal {signum}")
@@ -66,10 +89,13 @@ def main() -> None:
     day_seconds = float(os.environ.get("CROSSWALK_DEMO_DAY_SECONDS", "120"))
     clock_stop = threading.Event()
     size = os.environ.get("CROSSWALK_DEMO_SIZE", "medium")
+    state = os.environ.get("CROSSWALK_DEMO_STATE") or str(REPO / "data" / f"sandbox-{size}.sqlite")
     dagster_home = ensure_dagster_home(REPO / ".dagster_home")
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = {
         **os.environ,
-        "CROSSWALK_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
+        **_sources_env(sandbox_url),
+        "CROSSWALK_SANDBOX_URL": sandbox_url,
         "DAGSTER_HOME": str(dagster_home),
     }
     bin_dir = Path(sys.executable).parent
@@ -82,7 +108,7 @@ def main() -> None:
             "--port",
             str(sandbox_port),
             "--state",
-            str(REPO / "data" / f"sandbox-{size}.sqlite"),
+            state,
         ],
         cwd=REPO,
         env=env,
