@@ -30,11 +30,11 @@ import duckdb
 import httpx
 
 from bench.env import overridden_environ
+from crosswalk_cli.local_stack import sandbox_source_env
 from orchestration.defs.ingest.assets import VENDORS, source_factory
 from orchestration.defs.transform.project import dbt_executable
 from orchestration.lib.pipelines import build_pipeline
 from tests.support.sandbox_process import start_sandbox
-from tests.support.sources import BASES
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
@@ -42,13 +42,7 @@ DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 @contextmanager
 def _aimed_at(url: str, warehouse: Path) -> Iterator[None]:
     """Point every configured source at `url` and dbt at `warehouse` for the duration."""
-    values = {
-        f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL": url + path
-        for vendor, instances in BASES.items()
-        for name, path in instances.items()
-    }
-    values["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = url + "/forecast"
-    values |= {"CROSSWALK_PROFILE": "sandbox", "CROSSWALK_WAREHOUSE": str(warehouse)}
+    values = {**sandbox_source_env(url), "CROSSWALK_WAREHOUSE": str(warehouse)}
     with overridden_environ(values):
         yield
 

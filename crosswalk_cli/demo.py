@@ -26,13 +26,10 @@ from pathlib import Path
 
 import httpx
 
-from dlt_sources.common.config import load_instances
-from orchestration.environment import DEFAULT_SANDBOX_URL
+from crosswalk_cli.local_stack import sandbox_source_env
 from orchestration.instance import ensure_dagster_home
 
 REPO = Path(__file__).resolve().parents[1]
-# The sandbox's four systems (orchestration.defs.ingest.assets.VENDORS, without importing Dagster).
-SANDBOX_VENDORS = ("bamboohr", "netsuite", "harvest", "gusto")
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
@@ -62,19 +59,6 @@ def _drive_clock(control_url: str, every_seconds: float, stop: threading.Event) 
         sys.stdout.flush()
 
 
-def _sources_env(sandbox_url: str) -> dict[str, str]:
-    """Env vars that move every instance configured on the default sandbox URL to `sandbox_url`."""
-    env = {}
-    for vendor in SANDBOX_VENDORS:
-        for instance in load_instances(vendor, ()):
-            prefix = f"SOURCES__{vendor.upper()}__{instance.name.upper()}__"
-            urls = {"base_url": instance.base_url, **instance.settings}
-            for key, value in urls.items():
-                if key.endswith("base_url") and str(value).startswith(DEFAULT_SANDBOX_URL):
-                    env[prefix + key.upper()] = sandbox_url + str(value)[len(DEFAULT_SANDBOX_URL) :]
-    return env
-
-
 def _stop_on_signal(signum: int, _frame: object) -> None:
     # Installed explicitly: a launcher started in the background inherits an ignored SIGINT.
     raise KeyboardInterrupt(f"signal {signum}")
@@ -94,7 +78,7 @@ def main() -> None:
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = {
         **os.environ,
-        **_sources_env(sandbox_url),
+        **sandbox_source_env(sandbox_url),
         "CROSSWALK_SANDBOX_URL": sandbox_url,
         "DAGSTER_HOME": str(dagster_home),
     }

@@ -18,23 +18,26 @@ from pathlib import Path
 
 import httpx
 
-# Each configured instance's path under the sandbox root (.dlt/config.toml, the sandbox profile).
-SANDBOX_BASES: dict[str, dict[str, str]] = {
-    "bamboohr": {"acme": "/bamboohr/api/gateway.php/acme/v1"},
-    "netsuite": {"sandbox": "/netsuite/services/rest"},
-    "harvest": {"acme": "/harvest/v2"},
-    "gusto": {"us": "/gusto", "uk": "/gusto", "de": "/gusto"},
-}
-FORECAST_PATH = "/forecast"
+from dlt_sources.common.config import load_instances
+from orchestration.environment import DEFAULT_SANDBOX_URL
+
+# The sandbox's four systems (orchestration.defs.ingest.assets.VENDORS, without importing Dagster).
+SANDBOX_VENDORS = ("bamboohr", "netsuite", "harvest", "gusto")
 
 
 def sandbox_source_env(sandbox_url: str) -> dict[str, str]:
-    """Env vars that point every source instance (and the sandbox profile) at `sandbox_url`."""
+    """Env vars that move every instance configured on the default sandbox URL to `sandbox_url`.
+
+    Read from the configured instances (`.dlt/config.toml`), so an added instance follows.
+    """
     env = {"CROSSWALK_PROFILE": "sandbox", "CROSSWALK_SANDBOX_URL": sandbox_url}
-    for vendor, instances in SANDBOX_BASES.items():
-        for name, path in instances.items():
-            env[f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL"] = sandbox_url + path
-    env["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = sandbox_url + FORECAST_PATH
+    for vendor in SANDBOX_VENDORS:
+        for instance in load_instances(vendor, ()):
+            prefix = f"SOURCES__{vendor.upper()}__{instance.name.upper()}__"
+            urls = {"base_url": instance.base_url, **instance.settings}
+            for key, value in urls.items():
+                if key.endswith("base_url") and str(value).startswith(DEFAULT_SANDBOX_URL):
+                    env[prefix + key.upper()] = sandbox_url + str(value)[len(DEFAULT_SANDBOX_URL) :]
     return env
 
 

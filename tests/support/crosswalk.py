@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crosswalk_cli.local_stack import sandbox_source_env
 from tests.support.sandbox_process import REPO, SandboxProcess
-from tests.support.sources import BASES
 
 RUN_TIMEOUT_SECONDS = 900
 
@@ -29,10 +29,7 @@ def run_env(sandbox: SandboxProcess, workdir: Path) -> dict[str, str]:
     }
     env.pop("CROSSWALK_BI_WAREHOUSE", None)
     env.pop("CROSSWALK_BI_SCHEMAS", None)
-    for vendor, instances in BASES.items():
-        for name, path in instances.items():
-            env[f"SOURCES__{vendor.upper()}__{name.upper()}__BASE_URL"] = sandbox.url + path
-    env["SOURCES__HARVEST__ACME__FORECAST_BASE_URL"] = sandbox.url + "/forecast"
+    env.update(sandbox_source_env(sandbox.url))
     return env
 
 
