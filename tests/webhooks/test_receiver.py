@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -273,3 +274,28 @@ def test_registering_again_keeps_the_subscriptions_it_holds_the_keys_of(
         timeout=10,
     ).json()["webhooks"]
     assert [w["id"] for w in listed] == [r.subscription_id for r in again if r.system == "bamboohr"]
+
+
+def test_registering_rides_out_a_vendor_that_fails_for_a_while(
+    hooked: Hooked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in hooked.env.items():
+        monkeypatch.setenv(name, value)
+    faults = hooked.sandbox.base("control") + "/faults"
+    before = {**hooked.secrets("bamboohr"), **hooked.secrets("gusto")}
+    outage = {"profile": "none", "overrides": {"fail_all": ["bamboohr", "gusto"]}}
+    httpx.post(faults, json=outage, timeout=10).raise_for_status()
+    recovery = threading.Timer(
+        2.0, lambda: httpx.post(faults, json={"profile": "none"}, timeout=10)
+    )
+    recovery.start()
+    try:
+        again = register_all(hooked.url, hooked.ops_db)
+    finally:
+        recovery.join()
+        httpx.post(faults, json={"profile": "none"}, timeout=10)
+
+    injected = httpx.get(faults, timeout=10).json()["injected"]
+    assert injected["bamboohr"]["error"] >= 1  # it did meet the outage, and tried again
+    # Kept: the same two subscriptions; nothing created twice during the outage.
+    assert {r.subscription_id for r in again} == set(before) and all(r.reused for r in again)
