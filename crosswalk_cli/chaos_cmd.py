@@ -25,10 +25,21 @@ def parse_overrides(pairs: list[str]) -> dict[str, float]:
 
 
 def run_chaos(
-    days: int, seed: int, size: str, workdir: Path, report_path: Path | None, faults: list[str]
+    days: int,
+    seed: int,
+    size: str,
+    workdir: Path,
+    report_path: Path | None,
+    faults: list[str],
+    rerun_after_kill: bool = True,
 ) -> int:
     config = ChaosConfig(
-        days=days, seed=seed, size=size, workdir=workdir, fault_overrides=parse_overrides(faults)
+        days=days,
+        seed=seed,
+        size=size,
+        workdir=workdir,
+        fault_overrides=parse_overrides(faults),
+        rerun_after_kill=rerun_after_kill,
     )
     report = ChaosScenario(config).run()
     path = report_path or workdir / "chaos-report.md"

@@ -140,11 +140,14 @@ def chaos(
         list[str] | None,
         typer.Option(help="Override the chaos profile, e.g. webhook_duplicate_rate=0.5."),
     ] = None,
+    rerun_after_kill: Annotated[
+        bool, typer.Option(help="Run a killed cycle again at once (else the next day recovers).")
+    ] = True,
 ) -> None:
     """Live a firm through faults, kills and disordered webhooks; report what went wrong."""
     from crosswalk_cli.chaos_cmd import run_chaos
 
-    raise typer.Exit(run_chaos(days, seed, size, workdir, report, fault or []))
+    raise typer.Exit(run_chaos(days, seed, size, workdir, report, fault or [], rerun_after_kill))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ duplicate and out-of-order webhooks); the webhook receiver is registered with it
 the warehouse. Each day then: the sandbox plays a business day; its webhooks reach the inbox;
 the inbox sensor's runs execute; the daily cycle (`crosswalk run`: ingest, build, push) runs,
 and on two days it is SIGKILLed, once during ingestion and once during write-back, and run
-again; an operator approves the pay runs waiting at the audit checkpoint. Afterwards up to
-`settle_cycles` more cycles run (faults still on) until nothing fixable stands and nothing
-waits, and a last `crosswalk run --no-push` ingests and builds what the final pushes changed.
-The report counts duplicates, lost changes, standing drift by rule, dead letters and SLA
-breaches (crosswalk_cli/chaos/measures.py).
+again (or, with `rerun_after_kill` off, left for the next day's cycle to recover); an operator
+approves the pay runs waiting at the audit checkpoint. Afterwards up to `settle_cycles` more
+cycles run (faults still on) until nothing fixable stands and nothing waits, and a last
+`crosswalk run --no-push` ingests and builds what the final pushes changed. The report counts
+duplicates, lost changes, standing drift by rule, dead letters and SLA breaches
+(crosswalk_cli/chaos/measures.py).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class ChaosConfig:
     kill_ingest_day: int | None = None  # default: a third of the way in
     kill_push_day: int | None = None  # default: two thirds of the way in
     settle_cycles: int = 3
+    rerun_after_kill: bool = True  # as a run retry would; else the next day's cycle recovers
     client_timeout_seconds: float = 3.0  # sources' and pushes'; the sandbox's timeouts exceed it
     env: dict[str, str] = field(default_factory=dict)  # extra env for every child
 
@@ -190,7 +192,8 @@ class ChaosScenario:
                 record.cycles.append(outcome)
                 if outcome.killed_at is not None:
                     report.kills.append(f"day {day}: SIGKILL during {outcome.killed_at}")
-                    record.cycles.append(runner.cycle(f"day {day} (rerun after the kill)"))
+                    if config.rerun_after_kill:
+                        record.cycles.append(runner.cycle(f"day {day} (rerun after the kill)"))
                 record.approved_pay_runs = _approve_waiting_pay_runs(ops_db)
                 record.auto_fixable_standing = measures.auto_fixable_standing_by_rule(sandbox_url)
                 report.sla_breaches.extend(
