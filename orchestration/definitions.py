@@ -25,6 +25,7 @@ from orchestration.defs.observability.assets import DBT_SLICE, observability_ass
 from orchestration.defs.observability.schedules import domain_sync_job, domain_sync_schedule
 from orchestration.defs.push.assets import push_assets
 from orchestration.defs.push.sensors import push_after_sync_builds
+from orchestration.defs.run_recovery import recover_abandoned_runs_sensor
 from orchestration.defs.sandbox_health import sandbox_health_check_job, sandbox_resource
 from orchestration.defs.transform.assets import dbt_resource, transform_assets
 from orchestration.defs.transform.project import crosswalk_dbt_project
@@ -55,6 +56,7 @@ defs = dg.Definitions(
     sensors=[
         push_after_sync_builds,
         worker_events_from_webhooks,
+        recover_abandoned_runs_sensor,
         domain_freshness_sensor(_ingest_keys),
     ],
     resources={

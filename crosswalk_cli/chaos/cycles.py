@@ -160,9 +160,15 @@ class CycleRunner:
         return None
 
     def event_runs(self, sensor_cursor: str | None) -> tuple[list[CycleOutcome], str | None]:
-        """Evaluate the inbox sensor once and execute the runs it asks for."""
-        from orchestration.defs.events.sensors import worker_events_from_webhooks
+        """Evaluate the inbox sensor once and execute the runs it asks for.
 
+        The recovery sensor goes first, as the daemon would have run it meanwhile: a daily cycle
+        killed the day before must not hold the warehouse pool slot the event runs need.
+        """
+        from orchestration.defs.events.sensors import worker_events_from_webhooks
+        from orchestration.defs.run_recovery import recover_abandoned_runs_sensor
+
+        recover_abandoned_runs_sensor(dg.build_sensor_context(instance=self.instance))
         context = dg.build_sensor_context(instance=self.instance, cursor=sensor_cursor)
         result = worker_events_from_webhooks(context)
         assert isinstance(result, dg.SensorResult)

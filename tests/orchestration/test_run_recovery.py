@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from orchestration.defs.run_recovery import recover_abandoned_runs_sensor
 from orchestration.instance import ensure_dagster_home
 from orchestration.lib.run_recovery import HOST_TAG, PID_TAG, process_tags, recover_abandoned_runs
 
@@ -61,3 +62,23 @@ def test_a_dead_runs_slot_is_freed_and_a_live_one_is_kept(
         info = storage.get_concurrency_info("warehouse")
         assert dead.run_id not in {slot.run_id for slot in info.claimed_slots}
         assert instance.get_run_by_id(live.run_id).tags[HOST_TAG] == process_tags()[HOST_TAG]
+
+
+def test_the_recovery_sensor_frees_a_dead_runs_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    home = ensure_dagster_home()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        dead = _started_run(instance, {**process_tags(), PID_TAG: str(_dead_pid())})
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default("warehouse")
+        assert storage.claim_concurrency_slot("warehouse", dead.run_id, "bamboohr_raw").is_claimed
+
+        result = recover_abandoned_runs_sensor(dg.build_sensor_context(instance=instance))
+
+        assert isinstance(result, dg.SkipReason) and "1 dead runs" in (result.skip_message or "")
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert not storage.get_concurrency_info("warehouse").claimed_slots
+        again = recover_abandoned_runs_sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(again, dg.SkipReason) and again.skip_message == "no abandoned run"
