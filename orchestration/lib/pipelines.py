@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import dlt
@@ -21,9 +22,16 @@ def build_pipeline(
     """
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    return dlt.pipeline(
-        pipeline_name=vendor,
-        destination=dlt.destinations.duckdb(str(target)),
-        dataset_name=f"raw_{vendor}",
-        pipelines_dir=str(pipelines_dir or target.with_name(f"{target.stem}.dlt-pipelines")),
-    )
+    folder = pipelines_dir or target.with_name(f"{target.stem}.dlt-pipelines")
+    folder.mkdir(parents=True, exist_ok=True)
+    # dlt creates (and first wipes) a new pipeline's working folder when the object is built, at
+    # definitions load: processes loading at once (a code server and run workers, test workers)
+    # raced there ("Directory not empty"). One at a time per pipelines folder.
+    with open(folder / ".create-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return dlt.pipeline(
+            pipeline_name=vendor,
+            destination=dlt.destinations.duckdb(str(target)),
+            dataset_name=f"raw_{vendor}",
+            pipelines_dir=str(folder),
+        )
