@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
 import typer
 
 from crosswalk_cli.chaos.scenario import ChaosConfig, ChaosScenario
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, float]:
@@ -33,6 +38,8 @@ def run_chaos(
     faults: list[str],
     rerun_after_kill: bool = True,
 ) -> int:
+    # SIGTERM unwinds like Ctrl-C, so the sandbox, the receiver and a running cycle are stopped.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     config = ChaosConfig(
         days=days,
         seed=seed,

@@ -84,6 +84,12 @@ def _send_in_flight(ops_db: Path, after_ledger_id: int) -> bool:
     return row is not None
 
 
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def last_ledger_id(ops_db: Path) -> int:
     if not ops_db.exists():
         return 0
@@ -130,8 +136,12 @@ class CycleRunner:
             trigger = lambda: _send_in_flight(self.ops_db, before)  # noqa: E731
         elif kill_at is not None:
             raise ValueError(f"kill_at must be one of {KILL_PHASES}")
-        killed = self._kill_when(process, trigger, kill_at) if trigger else None
-        output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+        try:
+            killed = self._kill_when(process, trigger, kill_at) if trigger else None
+            output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+        except BaseException:  # the scenario is stopping: take the run down with it
+            _kill_group(process)
+            raise
         self._log(
             f"{title}: crosswalk run" + (f" (SIGKILL during {killed})" if killed else ""), output
         )
@@ -179,7 +189,11 @@ class CycleRunner:
             args += ["-m", "orchestration.definitions", "-j", str(request.job_name)]
             args += ["--tags", json.dumps(request.tags)]
             process = self._spawn(args)
-            output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+            try:
+                output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
+            except BaseException:
+                _kill_group(process)
+                raise
             self._log(f"event run {request.run_key}", output)
             outcomes.append(
                 CycleOutcome(

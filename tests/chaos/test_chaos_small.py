@@ -30,17 +30,24 @@ def test_three_days_of_chaos_duplicate_nothing_lose_nothing_and_leave_nothing_fi
     tmp_path: Path,
 ) -> None:
     report_md = tmp_path / "chaos.md"
-    result = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "crosswalk_cli.main", "chaos", "--days", str(DAYS)]
         + ["--seed", "11", "--workdir", str(tmp_path / "work"), "--report", str(report_md)]
         + ["--fault", "webhook_duplicate_rate=0.4", "--fault", "webhook_reorder_rate=0.3"]
         # The next day's cycle recovers a killed one (two cycles fewer than a rerun each).
         + ["--no-rerun-after-kill"],
         cwd=REPO,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=TIMEOUT_SECONDS,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=TIMEOUT_SECONDS)
+    finally:  # a timeout or an interrupt: SIGTERM makes it stop its sandbox, receiver and run
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert report_md.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(report_md.with_suffix(".json").read_text())
     summary = report["summary"]
