@@ -25,6 +25,7 @@ from orchestration.defs.transform.assets import (
     prune_invocation_dirs,
     set_business_now_for_dbt,
 )
+from orchestration.defs.transform.partial_parse import cache_file, keep_state, seed_invocation
 from orchestration.defs.transform.project import DBT_PROJECT_DIR, dbt_executable, manifest_is_stale
 from orchestration.lib.business_clock import (
     BusinessClockUnavailable,
@@ -358,3 +359,47 @@ def test_a_failing_dbt_test_fails_the_run_and_is_reported(
     assert result.returncode == 1, result.stdout[-4000:]
     assert f"FAILED check {staging.to_user_string()}:" in result.stdout
     assert run_id_of(result.stdout)
+
+
+FULL_PARSE_MARKS = ("Unable to do partial parsing", "Starting full parse")
+
+
+def dbt_log_of(run_id: str) -> str:
+    """The dbt log of run `run_id`'s `dbt_models` invocation."""
+    (folder,) = (DBT_PROJECT_DIR / "target").glob(f"dbt_models-{run_id[:7]}-*")
+    return (folder / "dbt.log").read_text()
+
+
+def test_a_second_build_of_a_warehouse_reuses_the_first_builds_parse(
+    built_warehouse: BuiltWarehouse, graph: dg.AssetGraph, tmp_path: Path
+) -> None:
+    # A copy: a warehouse no build has used, whatever ran before in this session.
+    env = built_warehouse.copy_to(tmp_path)
+    raw = dg.AssetKey(["bamboohr", "employees"])
+    (staging,) = [
+        key for key in graph.get(raw).child_keys if graph.get(key).group_name == "staging"
+    ]
+    runs = [crosswalk_run(env, "--select", f'key:"{staging.to_user_string()}"') for _ in "12"]
+    for result in runs:
+        assert result.returncode == 0, result.stdout[-4000:]
+    first, second = (dbt_log_of(run_id_of(result.stdout)) for result in runs)
+    assert any(mark in first for mark in FULL_PARSE_MARKS), first[-3000:]
+    assert not any(mark in second for mark in FULL_PARSE_MARKS), second[-3000:]
+    assert cache_file(DBT_PROJECT_DIR / "target", Path(env["CROSSWALK_WAREHOUSE"])).exists()
+
+
+def test_parse_state_is_kept_per_warehouse_and_replaced_whole(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    one, two = (cache_file(target, tmp_path / name) for name in ("a.duckdb", "b.duckdb"))
+    assert one != two
+    assert cache_file(target, tmp_path / "x" / ".." / "a.duckdb") == one
+    first_build, next_build = tmp_path / "build-1", tmp_path / "build-2"
+    assert not seed_invocation(first_build, one)
+    assert not keep_state(first_build, one)  # a build that wrote no state keeps nothing
+    first_build.mkdir()
+    (first_build / "partial_parse.msgpack").write_bytes(b"state one")
+    assert keep_state(first_build, one)
+    assert seed_invocation(next_build, one)
+    assert (next_build / "partial_parse.msgpack").read_bytes() == b"state one"
+    assert not two.exists()
+    assert [path.name for path in one.parent.iterdir()] == [one.name]  # no temporary left

@@ -12,6 +12,7 @@ limit 1), as does the publish, which reads it.
 # No `from __future__ import annotations`: Dagster reads the context annotation at runtime.
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs.ingest.assets import WAREHOUSE_POOL
+from orchestration.defs.transform.partial_parse import cache_file, keep_state, seed_invocation
 from orchestration.defs.transform.project import dbt_executable
 from orchestration.defs.transform.translator import CrosswalkDbtTranslator
 from orchestration.environment import warehouse_path
@@ -99,8 +101,18 @@ def dbt_model_assets(
         context.log.info(f"dbt build at business time {business_time}")
         pin_warehouse_for_dbt()
         set_business_now_for_dbt(business_time)
-        prune_invocation_dirs(project.project_dir / project.target_path, op_name=name)
-        yield from dbt.cli(["build"], context=context).stream()
+        target = project.project_dir / project.target_path
+        prune_invocation_dirs(target, op_name=name)
+        # Named as dagster-dbt names it; chosen here so the kept parse state can go in first.
+        invocation_dir = target / f"{name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+        parse_state = cache_file(target, warehouse_path())
+        if not seed_invocation(invocation_dir, parse_state):
+            context.log.info("no parse state kept for this warehouse yet: dbt parses in full")
+        try:
+            yield from dbt.cli(["build"], context=context, target_path=invocation_dir).stream()
+        finally:
+            # Kept even after failed tests: the parse is valid whatever the build found.
+            keep_state(invocation_dir, parse_state)
 
     return _dbt_models
 
