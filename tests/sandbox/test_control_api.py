@@ -204,3 +204,46 @@ def test_advance_refuses_nonsense_and_leaves_the_clock(fresh_sandbox: SandboxPro
         response = httpx.post(fresh_sandbox.base("control") + "/advance", params={"days": days})
         assert response.status_code == 422
     assert control(fresh_sandbox, "GET", "/clock") == before
+
+
+def test_approved_time_nobody_can_cost_is_standing_drift_but_not_auto_fixable(
+    fresh_sandbox: SandboxProcess,
+) -> None:
+    # A contractor added by hand in the PSA: no cost rate, no HR record (so no ERP labour cost to
+    # fall back on), staffed on an active project. The time they log can be approved, not costed.
+    harvest = fresh_sandbox.base("harvest")
+
+    def post(path: str, body: dict) -> dict:
+        response = httpx.post(harvest + path, json=body, headers=HARVEST_HEADERS, timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    contractor = post(
+        "/users",
+        {"first_name": "Casey", "last_name": "Contractor", "email": "casey@contractors.example"},
+    )
+    assert contractor["cost_rate"] is None
+    projects = httpx.get(
+        harvest + "/projects", params={"is_active": "true"}, headers=HARVEST_HEADERS, timeout=30
+    ).json()["projects"]
+    post(f"/projects/{projects[0]['id']}/user_assignments", {"user_id": contractor["id"]})
+    control(fresh_sandbox, "POST", "/advance", params={"days": 3})
+    drift = control(
+        fresh_sandbox,
+        "GET",
+        "/truth/drift",
+        params={"standing": "true", "rule": "approved_time_not_posted"},
+    )["drift"]
+    uncostable = [d for d in drift if d["details"] == {"costable": False}]
+    costable = [d for d in drift if d["details"] == {"costable": True}]
+    assert uncostable, "none of the contractor's time came due"
+    assert costable
+    assert len(uncostable) + len(costable) == len(drift)
+    assert not any(d["auto_fixable"] for d in uncostable)
+    assert all(d["auto_fixable"] and d["fix_flow"] == "post_approved_time" for d in costable)
+    for entry in uncostable:
+        time_entry = httpx.get(
+            harvest + f"/time_entries/{entry['entity_id']}", headers=HARVEST_HEADERS, timeout=30
+        ).json()
+        assert time_entry["user"]["id"] == contractor["id"], time_entry
+        assert time_entry["cost_rate"] is None

@@ -233,7 +233,20 @@ QUERIES: dict[str, str] = {
         where a.is_active = 1 and u.is_active = 1 and p.is_active = 1 and u.cost_rate is null
     """,
     "approved_time_not_posted": """
-        select 'time_entry', cast(t.id as text), 'harvest,netsuite', null
+        -- costable: the line can be costed as crosswalk costs it (the entry's cost rate, else
+        -- the labour cost of the ERP employee its PSA user resolves to) and its task maps to a
+        -- labour account. An entry that cannot waits for a person, not for the write-back.
+        select 'time_entry', cast(t.id as text), 'harvest,netsuite',
+            json_object('costable', json(case when (
+                t.cost_rate is not null or exists (
+                    select 1 from v_harvest_res r
+                    join v_netsuite_res nr on nr.hcm_id = r.hcm_id
+                    join ns_employee n on n.id = nr.ns_id
+                    where r.user_id = t.user_id and n.laborcost is not null
+                )) and exists (
+                    select 1 from harvest_tasks k join map_task m on m.code = k.name
+                    where k.id = t.task_id
+                ) then 'true' else 'false' end))
         from v_clean_entries t
         where t.is_closed = 1 and t.hours > 0
             and strftime('%Y-%m-%dT%H:%M:%SZ', date(t.updated_at), '+1 day',

@@ -86,12 +86,20 @@ def drift_entries(conn: sqlite3.Connection, *, standing_only: bool = False) -> l
                 "cause": row["cause"],
                 "severity": rule.severity,
                 "owner": rule.owner,
-                "auto_fixable": rule.auto_fixable,
+                "auto_fixable": auto_fixable_of(row["rule"], details),
                 "fix_flow": fix_flow_of(row["rule"], details),
                 "details": details,
             }
         )
     return entries
+
+
+def auto_fixable_of(rule: str, details: dict) -> bool:
+    """Whether the write-back can fix this finding: its rule's, unless the finding says not.
+
+    Approved time with no cost rate anywhere, or on an unmapped task, waits for a person.
+    """
+    return RULES[rule].auto_fixable and details.get("costable", True) is not False
 
 
 def fix_flow_of(rule: str, details: dict) -> str | None:
