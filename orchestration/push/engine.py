@@ -10,7 +10,8 @@ run is approved; skip it if the ledger shows it succeeded already; then attempts
 row written before the request: a create or post whose earlier attempt may have reached the
 target is first looked up by its natural key and adopted if found; transient failures are retried
 (tenacity, honouring Retry-After); a permanent failure or the last failed retry makes it a dead
-letter. `replay` re-queues chosen dead letters and sends them.
+letter. `replay` re-queues chosen dead letters and sends them; a dead letter of transient failures
+that a later build still proposes is re-sent by that push by itself (`dead_letter_retries` times).
 """
 
 from __future__ import annotations
@@ -140,6 +141,10 @@ class PushEngine:
                 ):
                     store.supersede(delta.delta_id)
                     report.add(delta, "superseded")
+            # Still proposed after dying of failures that may have passed: send it again (a
+            # bounded number of later pushes), as an operator's replay would.
+            dead = [d.delta_id for d in deltas if store.state_of(d.delta_id) == "dead"]
+            store.retry_transient(dead, self.settings.dead_letter_retries)
             for delta in deltas:
                 state = store.state_of(delta.delta_id)
                 if state == "done":
@@ -231,7 +236,7 @@ class PushEngine:
                     last = attempt.retry_state.attempt_number >= self.settings.max_attempts
                     return self._attempt(store, client, delta, payload, state, last)
         except TransientFailure as error:
-            store.dead_letter(delta, str(error))
+            store.dead_letter(delta, str(error), transient=True)
             return "dead"
         except PermanentFailure as error:
             store.dead_letter(delta, str(error))

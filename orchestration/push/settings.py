@@ -20,6 +20,9 @@ class PushSettings:
     request_timeout_seconds: float = 60.0
     claim_seconds: float = 900.0  # how long a run owns a delta it is sending
     warehouse_wait_seconds: float = 600.0  # how long to wait for the warehouse's writer
+    # Later pushes that re-send, by themselves, a delta still proposed that died of transient
+    # failures (5xx, throttling, no reply); 0 leaves every dead letter to `crosswalk replay`.
+    dead_letter_retries: int = 5
 
     @classmethod
     def from_env(cls) -> PushSettings:

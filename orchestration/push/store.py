@@ -80,7 +80,9 @@ create table if not exists dead_letter (
     entity_id text not null,
     error text not null,
     dead_at text not null,
-    replayed_at text
+    replayed_at text,
+    cause text not null default 'permanent',  -- transient | permanent
+    auto_retries integer not null default 0  -- later pushes that re-sent it by themselves
 );
 
 create table if not exists sync_quarantine (
@@ -98,6 +100,20 @@ create table if not exists payroll_approval (
     approved_at text not null
 );
 """
+
+
+# Columns added after the first release: (table, column, definition), added to older stores.
+ADDED_COLUMNS = (
+    ("dead_letter", "cause", "text not null default 'permanent'"),
+    ("dead_letter", "auto_retries", "integer not null default 0"),
+)
+
+
+# A dead letter back in the queue: nobody is sending it, so the claim of the run it died in goes.
+REQUEUE_DEAD = (
+    "update outbox set state = 'pending', claimed_by = null, claimed_pid = null, "
+    "claimed_host = null, claimed_until = null where delta_id = ? and state = 'dead'"
+)
 
 
 def ops_store_path() -> Path:
@@ -161,7 +177,20 @@ class OpsStore:
         # executescript commits as it goes; every statement is `if not exists`, so two processes
         # opening a new store at once both succeed.
         self._conn.executescript(SCHEMA)
+        self._add_missing_columns()
         self.path = path
+
+    def _add_missing_columns(self) -> None:
+        """Bring a store made by an earlier version up to the schema (columns added since)."""
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row["name"] for row in self._conn.execute(f"pragma table_info({table})")}
+            if column in present:
+                continue
+            try:
+                self._conn.execute(f"alter table {table} add column {column} {definition}")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # another process added it just now
+                    raise
 
     @classmethod
     @contextmanager
@@ -400,16 +429,59 @@ class OpsStore:
 
     # Dead letters, quarantine, approvals -----------------------------------------------------
 
-    def dead_letter(self, delta: Delta, error: str) -> None:
-        """The last retry failed: keep the delta, out of the pending queue, until a replay."""
+    def dead_letter(self, delta: Delta, error: str, *, transient: bool = False) -> None:
+        """The last retry failed: keep the delta, out of the pending queue, until a replay.
+
+        `transient`: it died of failures that may pass (5xx, throttling, no reply), so a later
+        push may send it again by itself (`retry_transient`); a permanent one waits for a person.
+        """
+        cause = "transient" if transient else "permanent"
         with self._transaction() as conn:
             conn.execute("update outbox set state = 'dead' where delta_id = ?", (delta.delta_id,))
             conn.execute(
                 "insert into dead_letter (delta_id, flow, target_system, entity_id, error, "
-                "dead_at) values (?, ?, ?, ?, ?, ?) on conflict (delta_id) do update set "
-                "error = excluded.error, dead_at = excluded.dead_at, replayed_at = null",
-                (delta.delta_id, delta.flow, delta.target_system, delta.entity_id, error, _now()),
+                "dead_at, cause) values (?, ?, ?, ?, ?, ?, ?) on conflict (delta_id) do update "
+                "set error = excluded.error, dead_at = excluded.dead_at, replayed_at = null, "
+                "cause = excluded.cause",
+                (
+                    delta.delta_id,
+                    delta.flow,
+                    delta.target_system,
+                    delta.entity_id,
+                    error,
+                    _now(),
+                    cause,
+                ),
             )
+
+    def retry_transient(self, ids: Iterable[str], max_retries: int) -> list[str]:
+        """Re-queue those of `ids` that died of transient failures, at most `max_retries` times.
+
+        Returns the ids re-queued; each counts one more automatic retry.
+        """
+        chosen = list(ids)
+        if not chosen or max_retries <= 0:
+            return []
+        marks = ", ".join("?" for _ in chosen)
+        with self._transaction() as conn:
+            keys = [
+                row["delta_id"]
+                for row in conn.execute(
+                    f"select delta_id from dead_letter where delta_id in ({marks}) "
+                    "and replayed_at is null and cause = 'transient' and auto_retries < ? "
+                    "order by delta_id",
+                    (*chosen, max_retries),
+                ).fetchall()
+            ]
+            now = _now()
+            for key in keys:
+                conn.execute(REQUEUE_DEAD, (key,))
+                conn.execute(
+                    "update dead_letter set replayed_at = ?, auto_retries = auto_retries + 1 "
+                    "where delta_id = ?",
+                    (now, key),
+                )
+        return keys
 
     def dead_letters(self, *, include_replayed: bool = False) -> list[dict[str, Any]]:
         sql = "select * from dead_letter"
@@ -431,7 +503,7 @@ class OpsStore:
             keys = [row["delta_id"] for row in conn.execute(sql, params).fetchall()]
             now = _now()
             for key in keys:
-                conn.execute("update outbox set state = 'pending' where delta_id = ?", (key,))
+                conn.execute(REQUEUE_DEAD, (key,))
                 conn.execute(
                     "update dead_letter set replayed_at = ? where delta_id = ?", (now, key)
                 )

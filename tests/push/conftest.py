@@ -55,6 +55,9 @@ PUSH_SETTINGS = {
     "CROSSWALK_PUSH_BACKOFF_SECONDS": "0.2",
     "CROSSWALK_PUSH_MAX_BACKOFF_SECONDS": "2",
     "CROSSWALK_PUSH_CIRCUIT_RESET_SECONDS": "3",
+    # The dead letters here are for `crosswalk replay` to send; a later push re-sending them by
+    # itself is tested in test_engine_delivery.py.
+    "CROSSWALK_PUSH_DEAD_LETTER_RETRIES": "0",
 }
 KILL_AFTER_ATTEMPTS = 12  # ledger rows with a request before the push run is killed
 

@@ -51,14 +51,17 @@ class Target:
             self.sandbox.base("control") + "/faults", json=profile, timeout=60
         ).raise_for_status()
 
-    def engine(self, run_id: str) -> PushEngine:
+    def engine(self, run_id: str, **overrides: Any) -> PushEngine:
         ops_db = self.ops_db
         settings = PushSettings(
-            max_attempts=3,
-            backoff_seconds=0.1,
-            max_backoff_seconds=0.5,
-            circuit_fail_max=FAIL_MAX,
-            circuit_reset_seconds=COOL_DOWN_SECONDS,
+            **{
+                "max_attempts": 3,
+                "backoff_seconds": 0.1,
+                "max_backoff_seconds": 0.5,
+                "circuit_fail_max": FAIL_MAX,
+                "circuit_reset_seconds": COOL_DOWN_SECONDS,
+                **overrides,
+            }
         )
         with mock.patch.dict(os.environ, self.env):
             clients = target_clients(settings=settings, store=ops_db)
@@ -125,6 +128,47 @@ def test_a_failing_target_opens_its_circuit_while_the_others_finish(
     assert circuit_states(target.ops_db)["netsuite_sandbox"] == "closed"
     assert target.duplicates() == 0
     for client in engine.clients.values():
+        client.close()  # type: ignore[attr-defined]
+
+
+def dead_letter_row(target: Target, delta: Delta) -> dict[str, Any] | None:
+    with sqlite3.connect(target.ops_db) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute(
+            "select * from dead_letter where delta_id = ?", (delta.delta_id,)
+        ).fetchone()
+    return dict(row) if row else None
+
+
+def test_a_later_push_resends_a_transient_dead_letter_a_bounded_number_of_times(
+    target: Target,
+) -> None:
+    # Two attempts per push, a circuit that stays closed: failing requests make dead letters.
+    engine = target.engine("transient", max_attempts=2, circuit_fail_max=50, dead_letter_retries=1)
+    flaky = psa_user("transient", 1)
+    target.faults(profile="none", overrides={"fail_all": ["harvest"]})
+    try:
+        first = engine.push([flaky], ["provision_worker"])
+        assert first.outcomes[flaky.delta_id] == "dead"
+        assert dead_letter_row(target, flaky)["cause"] == "transient"  # type: ignore[index]
+        # Still failing: the next push re-sends it once (its one automatic retry), it dies again.
+        second = engine.push([flaky], ["provision_worker"])
+        assert second.outcomes[flaky.delta_id] == "dead"
+        assert len(ledger(target, [flaky])) == 4
+    finally:
+        target.faults(profile="none")
+    row = dead_letter_row(target, flaky)
+    assert row and row["auto_retries"] == 1 and row["replayed_at"] is None
+    # The vendor is back, but the retries are spent: the delta waits for a person's replay.
+    assert engine.push([flaky], ["provision_worker"]).outcomes[flaky.delta_id] == "dead"
+    assert len(ledger(target, [flaky])) == 4
+    # With retries left, the next push sends it by itself: once, no duplicate.
+    again = target.engine("transient-2", dead_letter_retries=2)
+    assert again.push([flaky], ["provision_worker"]).outcomes[flaky.delta_id] == "succeeded"
+    assert [r["status"] for r in ledger(target, [flaky])][-1] == "succeeded"
+    assert dead_letter_row(target, flaky)["auto_retries"] == 2  # type: ignore[index]
+    assert target.duplicates() == 0
+    for client in [*engine.clients.values(), *again.clients.values()]:
         client.close()  # type: ignore[attr-defined]
 
 

@@ -121,6 +121,47 @@ def test_dead_letters_wait_for_a_replay(tmp_path: Path) -> None:
         assert len(store.dead_letters(include_replayed=True)) == 2
 
 
+def test_only_transient_dead_letters_go_back_by_themselves_and_only_so_often(
+    tmp_path: Path,
+) -> None:
+    flaky, refused, other = a_delta(1), a_delta(2), a_delta(3)
+    with OpsStore.open(tmp_path / "ops.sqlite") as store:
+        store.enqueue([flaky, refused, other])
+        store.dead_letter(flaky, "503 after 5 tries", transient=True)
+        store.dead_letter(refused, "422 email invalid")  # permanent unless said otherwise
+        ids = [flaky.delta_id, refused.delta_id]
+        assert store.retry_transient(ids, max_retries=0) == []
+        assert store.retry_transient(ids, max_retries=2) == [flaky.delta_id]
+        assert [d.delta_id for d in store.pending()] == [flaky.delta_id, other.delta_id]
+        # Dead again: its retries count on, and stop at the limit.
+        store.dead_letter(flaky, "503 again", transient=True)
+        assert store.retry_transient(ids, max_retries=2) == [flaky.delta_id]
+        store.dead_letter(flaky, "503 once more", transient=True)
+        assert store.retry_transient(ids, max_retries=2) == []
+        kept = {r["delta_id"]: r for r in store.dead_letters()}
+        assert kept[flaky.delta_id]["auto_retries"] == 2
+        assert kept[flaky.delta_id]["error"] == "503 once more"
+        assert kept[refused.delta_id]["cause"] == "permanent"
+        assert [d.delta_id for d in store.pending()] == [other.delta_id]
+
+
+def test_a_store_from_before_the_dead_letter_causes_gains_the_columns(tmp_path: Path) -> None:
+    path = tmp_path / "ops.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "create table dead_letter (delta_id text primary key, flow text not null, "
+            "target_system text not null, entity_id text not null, error text not null, "
+            "dead_at text not null, replayed_at text)"
+        )
+        conn.execute(
+            "insert into dead_letter values ('old', 'provision_worker', 'harvest', '1', "
+            "'503', '2026-01-01T00:00:00+00:00', null)"
+        )
+    with OpsStore.open(path) as store:
+        (row,) = store.dead_letters()
+    assert (row["delta_id"], row["cause"], row["auto_retries"]) == ("old", "permanent", 0)
+
+
 def test_an_invalid_payload_is_quarantined_with_its_reason(tmp_path: Path) -> None:
     with OpsStore.open(tmp_path / "ops.sqlite") as store:
         store.enqueue([a_delta(1), a_delta(2)])
