@@ -33,7 +33,8 @@ from orchestration.defs.transform.project import crosswalk_dbt_project
 _ingest_jobs, _ingest_schedules = ingest_jobs_and_schedules(list(VENDORS))
 _dbt_project = crosswalk_dbt_project()
 _ingest = with_freshness_policies(ingest_assets())
-_ingest_keys = {
+# The ingestion assets' keys by vendor group (each an SLA domain's group): freshness judges them.
+ingest_keys = {
     group: [key for asset in _ingest for key, g in asset.group_names_by_key.items() if g == group]
     for group in VENDORS
 }
@@ -43,7 +44,7 @@ defs = dg.Definitions(
         *_ingest,
         *transform_assets(_dbt_project, slices=DBT_SLICE),
         *push_assets(),
-        *observability_assets(_ingest_keys),
+        *observability_assets(ingest_keys),
     ],
     jobs=[
         sandbox_health_check_job,
@@ -57,7 +58,7 @@ defs = dg.Definitions(
         push_after_sync_builds,
         worker_events_from_webhooks,
         recover_abandoned_runs_sensor,
-        domain_freshness_sensor(_ingest_keys),
+        domain_freshness_sensor(ingest_keys),
     ],
     resources={
         "sandbox": sandbox_resource(),

@@ -136,20 +136,39 @@ class CycleRunner:
             trigger = lambda: _send_in_flight(self.ops_db, before)  # noqa: E731
         elif kill_at is not None:
             raise ValueError(f"kill_at must be one of {KILL_PHASES}")
+        return self._run_to_end(
+            process,
+            " ".join(["crosswalk run", *args]),
+            f"{title}: crosswalk run",
+            started,
+            kill=(lambda: self._kill_when(process, trigger, kill_at)) if trigger else None,
+        )
+
+    def _run_to_end(
+        self,
+        process: subprocess.Popen[str],
+        command: str,
+        title: str,
+        started: float,
+        kill: Callable[[], str | None] | None = None,
+    ) -> CycleOutcome:
+        """Wait for a child run, log its output and say what it did.
+
+        `kill` watches the run and returns the phase it killed it in, if it did. If the scenario
+        stops meanwhile (an exception, SIGTERM), the child's group goes with it.
+        """
         try:
-            killed = self._kill_when(process, trigger, kill_at) if trigger else None
+            phase = kill() if kill is not None else None
             output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
-        except BaseException:  # the scenario is stopping: take the run down with it
+        except BaseException:
             _kill_group(process)
             raise
-        self._log(
-            f"{title}: crosswalk run" + (f" (SIGKILL during {killed})" if killed else ""), output
-        )
+        self._log(title + (f" (SIGKILL during {phase})" if phase else ""), output)
         return CycleOutcome(
-            command=" ".join(["crosswalk run", *args]),
+            command=command,
             returncode=process.returncode,
             seconds=round(time.monotonic() - started, 1),
-            killed_at=killed,
+            killed_at=phase,
             failures=_failure_lines(output),
         )
 
@@ -188,19 +207,12 @@ class CycleRunner:
             args = [sys.executable, "-m", "dagster", "job", "execute"]
             args += ["-m", "orchestration.definitions", "-j", str(request.job_name)]
             args += ["--tags", json.dumps(request.tags)]
-            process = self._spawn(args)
-            try:
-                output, _ = process.communicate(timeout=RUN_TIMEOUT_SECONDS)
-            except BaseException:
-                _kill_group(process)
-                raise
-            self._log(f"event run {request.run_key}", output)
             outcomes.append(
-                CycleOutcome(
-                    command=f"dagster job execute -j {request.job_name}",
-                    returncode=process.returncode,
-                    seconds=round(time.monotonic() - started, 1),
-                    failures=_failure_lines(output),
+                self._run_to_end(
+                    self._spawn(args),
+                    f"dagster job execute -j {request.job_name}",
+                    f"event run {request.run_key}",
+                    started,
                 )
             )
         return outcomes, result.cursor

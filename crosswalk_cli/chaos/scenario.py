@@ -210,16 +210,9 @@ class ChaosScenario:
 
     @staticmethod
     def _ingest_keys_by_group() -> dict[str, list]:
-        from orchestration.definitions import defs
-        from orchestration.freshness.sla import domains
+        from orchestration.definitions import ingest_keys
 
-        groups = {d.group for d in domains()}
-        keys: dict[str, list] = {group: [] for group in groups}
-        for asset in defs.assets or []:
-            for key, group in getattr(asset, "group_names_by_key", {}).items():
-                if group in groups:
-                    keys[group].append(key)
-        return keys
+        return ingest_keys
 
     @staticmethod
     def _breaches(
