@@ -41,7 +41,8 @@ def _subjects_tag(subjects: list[str]) -> str:
     name="worker_events_from_webhooks",
     description="Starts a targeted worker run when BambooHR or Gusto webhooks reach the inbox.",
     jobs=WORKER_EVENT_JOBS,
-    minimum_interval_seconds=5,
+    # Cheap to evaluate (one inbox query, one run query); every second waited is latency.
+    minimum_interval_seconds=2,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.SensorResult:
