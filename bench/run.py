@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from bench import dbt_bench, event_bench, ingest_bench, push_bench, sandbox_bench
+from bench import cycle_bench, dbt_bench, event_bench, ingest_bench, push_bench, sandbox_bench
 
 RESULTS = Path(__file__).parent / "results"
 SUITES = {
@@ -24,6 +24,7 @@ SUITES = {
     "dbt": dbt_bench.run,
     "push": push_bench.run,
     "events": event_bench.run,
+    "cycle": cycle_bench.run,
 }
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -104,15 +103,8 @@ def _approve_waiting_pay_runs(ops_db: Path) -> list[str]:
 
     if not ops_db.exists():
         return []
-    with sqlite3.connect(ops_db, timeout=30) as conn:
-        waiting = [
-            row[0]
-            for row in conn.execute(
-                "select distinct entity_id from outbox where flow = ? and state = 'pending'",
-                (PAYROLL_FLOW,),
-            )
-        ]
     with OpsStore.open(ops_db) as store:
+        waiting = sorted({delta.entity_id for delta in store.pending(flows=[PAYROLL_FLOW])})
         return [run for run in waiting if store.approve_payroll(run, "crosswalk chaos")]
 
 
