@@ -6,20 +6,30 @@ queue, as under `make demo`) run while HR hires through BambooHR's API, in waves
 at once. A hire's latency is from its API call to its Harvest user being listed (polled every
 0.5 s). Also: the definitions load time (a fresh interpreter importing the code location, median
 of three). Target (issue 6): p95 ≤ 15 s.
+
+Where the time goes, as medians: hire → its webhook in the inbox; inbox → the sensor's run
+created; created → started (queue, launch, the run worker loading the code location); started →
+ended; and each step of the event runs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
+import dagster as dg
+
+from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
@@ -64,6 +74,57 @@ def _psa_emails(sandbox: SandboxProcess) -> set[str]:
     return {u["email"] for u in users}
 
 
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, object]:
+    """Medians of each leg of the path, from the inbox and the Dagster instance.
+
+    `hired_at`: HCM id -> wall-clock time of the hire's API call.
+    """
+    with sqlite3.connect(env["CROSSWALK_OPS_DB"]) as conn:
+        inbox = conn.execute("select subject_ids, received_at from webhook_inbox").fetchall()
+    received: dict[str, float] = {}
+    for subjects, at in inbox:
+        stamp = datetime.fromisoformat(at).timestamp()
+        for subject in json.loads(subjects):
+            if subject in hired_at:
+                received[subject] = min(received.get(subject, stamp), stamp)
+    job_names = {job.name for job in WORKER_EVENT_JOBS}
+    legs: dict[str, list[float]] = {"queued_to_started": [], "started_to_ended": []}
+    steps: dict[str, list[float]] = {}
+    created: list[float] = []
+    others = 0  # scheduled polls and pushes meanwhile: they queue for the same warehouse pool
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        for record in instance.get_run_records():
+            run = record.dagster_run
+            if run.job_name not in job_names:
+                others += run.tags.get("dagster/schedule_name") is not None
+                continue
+            if record.start_time is None:
+                continue
+            created.append(record.create_timestamp.timestamp())
+            legs["queued_to_started"].append(record.start_time - created[-1])
+            if record.end_time is not None:
+                legs["started_to_ended"].append(record.end_time - record.start_time)
+            for stat in instance.get_run_step_stats(run.run_id):
+                if stat.start_time is not None and stat.end_time is not None:
+                    steps.setdefault(stat.step_key, []).append(stat.end_time - stat.start_time)
+    to_inbox = [received[h] - hired_at[h] for h in received]
+    # The run that took an event is the first created after it reached the inbox.
+    to_run = [min((c for c in created if c >= r), default=r) - r for r in received.values()]
+    figures: dict[str, object] = {
+        "event_leg_hire_to_inbox_p50_s": _median(to_inbox),
+        "event_leg_inbox_to_run_created_p50_s": _median(to_run),
+        "event_runs": len(created),
+        "event_scheduled_runs_meanwhile": others,
+    }
+    figures |= {f"event_leg_run_{leg}_p50_s": _median(v) for leg, v in legs.items()}
+    figures |= {f"event_step_{key}_p50_s": _median(v) for key, v in sorted(steps.items())}
+    return figures
+
+
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="crosswalk-event-bench-") as tmp:
         workdir = Path(tmp)
@@ -89,12 +150,14 @@ def run() -> dict[str, object]:
                 )
             template = billable_template(sandbox)
             latencies: list[float] = []
+            hired_at: dict[str, float] = {}
             for wave in range(WAVES):
                 hired = {}
                 for n in range(HIRES_PER_WAVE):
-                    started = time.monotonic()
-                    _, email = hire(sandbox, template, first_name=f"Wave{wave}n{n}")
+                    started, wall = time.monotonic(), time.time()
+                    hcm_id, email = hire(sandbox, template, first_name=f"Wave{wave}n{n}")
                     hired[email] = started
+                    hired_at[hcm_id] = wall
                 deadline = time.monotonic() + WAVE_TIMEOUT_SECONDS
                 while hired and time.monotonic() < deadline:
                     seen = _psa_emails(sandbox) & set(hired)
@@ -107,6 +170,9 @@ def run() -> dict[str, object]:
                         f"{len(hired)} hires of wave {wave} never reached the PSA; "
                         f"daemon log: {(workdir / 'daemon.log').read_text()[-3000:]}"
                     )
+            _stop(daemon)  # no run starts while the instance is read
+            daemon = None
+            legs = breakdown(env, hired_at)
         finally:
             _stop(daemon)
             if receiver is not None:
@@ -121,4 +187,5 @@ def run() -> dict[str, object]:
         "event_hire_to_psa_max_s": round(ordered[-1], 1),
         "event_hire_to_psa_target_p95_s": TARGET_P95_SECONDS,
         "definitions_load_s": round(load_seconds, 1),
+        **legs,
     }

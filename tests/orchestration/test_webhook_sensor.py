@@ -62,6 +62,8 @@ def test_inbox_events_ask_for_one_targeted_run_per_system_once(
         hcm, payroll = requests["bamboohr_worker_events"], requests["gusto_worker_events"]
         assert hcm.run_key == "webhooks:bamboohr:1-3" and payroll.run_key == "webhooks:gusto:2-2"
         assert hcm.tags["crosswalk/subjects"] == "101,102"
+        # Ahead of the scheduled polls in the run queue.
+        assert hcm.tags["dagster/priority"] == payroll.tags["dagster/priority"] == "10"
         assert payroll.tags["crosswalk/subjects"] == "uuid-1"
         assert first.cursor == "3"
 

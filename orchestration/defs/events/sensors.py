@@ -37,6 +37,10 @@ def _subjects_tag(subjects: list[str]) -> str:
     return shown + (f" (+{more} more)" if more > 0 else "")
 
 
+PRIORITY_TAG = "dagster/priority"  # the run queue dequeues higher numbers first (default 0)
+EVENT_RUN_PRIORITY = "10"
+
+
 @dg.sensor(
     name="worker_events_from_webhooks",
     description="Starts a targeted worker run when BambooHR or Gusto webhooks reach the inbox.",
@@ -87,6 +91,8 @@ def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.Senso
                 run_key=f"webhooks:{system}:{first}-{last}",
                 job_name=event_job_name(system),
                 tags={
+                    # Dequeued before scheduled polls waiting for the same warehouse pool.
+                    PRIORITY_TAG: EVENT_RUN_PRIORITY,
                     "crosswalk/trigger": "webhook",
                     "crosswalk/inbox_ids": f"{first}-{last}",
                     "crosswalk/subjects": _subjects_tag(subjects),
