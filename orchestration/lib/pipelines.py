@@ -26,8 +26,9 @@ def build_pipeline(
     folder.mkdir(parents=True, exist_ok=True)
     # dlt creates (and first wipes) a new pipeline's working folder when the object is built, at
     # definitions load: processes loading at once (a code server and run workers, test workers)
-    # raced there ("Directory not empty"). One at a time per pipelines folder.
-    with open(folder / ".create-lock", "w") as lock:
+    # raced there ("Directory not empty"). One at a time per pipelines folder; the lock file sits
+    # beside the folder, which stays dlt's alone.
+    with open(folder.with_name(f"{folder.name}.create-lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         return dlt.pipeline(
             pipeline_name=vendor,
