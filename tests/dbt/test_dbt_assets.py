@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ import dagster as dg
 import duckdb
 import httpx
 import pytest
+from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from crosswalk_cli.run_cmd import failed_check_lines
@@ -22,6 +24,7 @@ from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
 from orchestration.defs.transform.assets import (
     BUSINESS_NOW_ENV,
     PUBLISHED_WAREHOUSE_KEY,
+    dbt_resource,
     prune_invocation_dirs,
     set_business_now_for_dbt,
 )
@@ -403,3 +406,11 @@ def test_parse_state_is_kept_per_warehouse_and_replaced_whole(tmp_path: Path) ->
     assert (next_build / "partial_parse.msgpack").read_bytes() == b"state one"
     assert not two.exists()
     assert [path.name for path in one.parent.iterdir()] == [one.name]  # no temporary left
+
+
+def test_dbt_commands_build_no_in_process_adapter() -> None:
+    # dagster-dbt still builds its adapter through this hook before every command: if it is
+    # renamed, this fails, instead of ~4 s per dbt step coming back unnoticed.
+    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+    resource = dbt_resource(DbtProject(project_dir=DBT_PROJECT_DIR))
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
