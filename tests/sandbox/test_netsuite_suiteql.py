@@ -206,3 +206,18 @@ def test_tba_refusals(sandbox: SandboxProcess) -> None:
         assert response.status_code == 401
         assert response.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_LOGIN"
     assert httpx.get(url, headers=tba_headers(url, method="GET")).status_code == 200
+
+
+def test_a_query_beyond_the_pageable_results_counts_no_further(sandbox: SandboxProcess) -> None:
+    # Employees joined with employees: ~40,000 rows on the small firm, ×3 subsidiaries beyond
+    # the 100,000 results a query can page through. The count stops one past that bound (each
+    # page of a keyset scan would otherwise count every remaining row); pages are unchanged.
+    (n,) = (int(i["n"]) for i in items(sandbox, "SELECT COUNT(*) AS n FROM employee"))
+    (subsidiaries,) = (int(i["n"]) for i in items(sandbox, "SELECT COUNT(*) AS n FROM subsidiary"))
+    assert n * n * subsidiaries > 100_000
+    q = "SELECT a.id FROM employee a JOIN employee b ON a.id <> -1 JOIN subsidiary s ON s.id <> -1"
+    page = suiteql(sandbox, q, limit=1000, offset=0).json()
+    assert page["totalResults"] == 100_001
+    assert page["count"] == 1000 and page["hasMore"] is True
+    small = suiteql(sandbox, "SELECT id FROM employee", limit=5, offset=0).json()
+    assert small["totalResults"] == n  # below the bound the count is exact

@@ -136,7 +136,11 @@ def suiteql_page(
     query = suiteql.compile_query(conn, q)
     # Never past the 100,000th result, the cap NetSuite puts on one query.
     size_here = min(size, MAX_RESULTS - start)
-    total, items = suiteql.run_page(conn, query, limit=size_here, offset=start)
+    # Counted no further than one past the pageable results: beyond that no page can be read,
+    # and `totalResults` reads MAX_RESULTS + 1 ("more than can be paged"; docs/sandbox.md).
+    total, items = suiteql.run_page(
+        conn, query, limit=size_here, offset=start, count_cap=MAX_RESULTS + 1
+    )
     if total and start >= total:
         raise NetSuiteError(
             400,
