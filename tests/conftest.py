@@ -19,11 +19,28 @@ from tests.support.sandbox_process import SandboxProcess, start_sandbox
 SESSION_FIRMS = {"built_warehouse": "firm-seed42", "firm": "firm-seed7"}
 
 
+# The longest groups (minutes each in CI), started first so that none of them is the last thing
+# a worker does: with `--no-loadscope-reorder` (pyproject.toml) xdist hands groups out in
+# collection order; its default order, most tests first, started the one-test chaos group last.
+LONGEST_FIRST = (
+    "tests/chaos/test_chaos_small.py",
+    "firm-seed7",
+    "firm-seed42",
+    "tests/demo/test_browser_demo.py",
+    "tests/webhooks/test_hire_reaches_psa.py",
+    "tests/orchestration/test_domain_freshness.py",
+)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups: dict[str, str] = {}
     for item in items:
         group = next((g for name, g in SESSION_FIRMS.items() if _uses_session(item, name)), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+        groups[item.nodeid] = group or item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    rank = {group: i for i, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable
 
 
 def _uses_session(item: pytest.Item, fixture: str) -> bool:
