@@ -345,15 +345,22 @@ def test_crosswalk_run_builds_every_model_and_every_check_passes(
     assert dbt_planned <= relations, sorted(k.to_user_string() for k in dbt_planned - relations)
 
 
-def test_a_failing_dbt_test_fails_the_run_and_is_reported(
-    built_warehouse: BuiltWarehouse, graph: dg.AssetGraph, tmp_path: Path
-) -> None:
-    env = built_warehouse.copy_to(tmp_path)
-    # A duplicated HCM employee breaks the staging model's primary-key test.
+@pytest.fixture(scope="module")
+def hcm_staging(graph: dg.AssetGraph) -> dg.AssetKey:
+    """The staging model of the HCM's employees: a one-model build."""
     raw = dg.AssetKey(["bamboohr", "employees"])
     (staging,) = [
         key for key in graph.get(raw).child_keys if graph.get(key).group_name == "staging"
     ]
+    return staging
+
+
+def test_a_failing_dbt_test_fails_the_run_and_is_reported(
+    built_warehouse: BuiltWarehouse, hcm_staging: dg.AssetKey, tmp_path: Path
+) -> None:
+    env = built_warehouse.copy_to(tmp_path)
+    staging = hcm_staging
+    # A duplicated HCM employee breaks the staging model's primary-key test.
     with duckdb.connect(env["CROSSWALK_WAREHOUSE"]) as conn:
         conn.execute(
             "insert into raw_bamboohr.employees select * from raw_bamboohr.employees limit 1"
@@ -374,15 +381,12 @@ def dbt_log_of(run_id: str) -> str:
 
 
 def test_a_second_build_of_a_warehouse_reuses_the_first_builds_parse(
-    built_warehouse: BuiltWarehouse, graph: dg.AssetGraph, tmp_path: Path
+    built_warehouse: BuiltWarehouse, hcm_staging: dg.AssetKey, tmp_path: Path
 ) -> None:
     # A copy: a warehouse no build has used, whatever ran before in this session.
     env = built_warehouse.copy_to(tmp_path)
-    raw = dg.AssetKey(["bamboohr", "employees"])
-    (staging,) = [
-        key for key in graph.get(raw).child_keys if graph.get(key).group_name == "staging"
-    ]
-    runs = [crosswalk_run(env, "--select", f'key:"{staging.to_user_string()}"') for _ in "12"]
+    select = f'key:"{hcm_staging.to_user_string()}"'
+    runs = [crosswalk_run(env, "--select", select) for _ in "12"]
     for result in runs:
         assert result.returncode == 0, result.stdout[-4000:]
     first, second = (dbt_log_of(run_id_of(result.stdout)) for result in runs)

@@ -6,8 +6,8 @@ clock still, free ports and every file it writes in the test's temporary folder.
 through Debian's chromedriver (built from the same source package, so always the same version),
 opens the UI: the global lineage shows every group of the graph, a vendor's group shows its
 assets materialized, and the runs page lists the run as Success. The lineage page is saved as
-docs/images/asset-graph.png, the README's picture. The demo is stopped by its process group at
-the end, whatever happened, and none of its processes may outlive it.
+docs/images/asset-graph.png, the README's picture. The demo is stopped through its launcher at
+the end, whatever happened, and none of its processes (its whole group) may outlive it.
 
 Without /usr/bin/chromium and /usr/bin/chromedriver the test skips (`.ci/run` installs both).
 """
@@ -164,11 +164,15 @@ def _still_running(pgid: int, spawned: set[tuple[int, int]]) -> list[Proc]:
 
 
 def _stop(demo: Demo) -> list[str]:
-    """SIGTERM the demo's process group (the launcher stops its children too); what outlived it."""
+    """SIGTERM the demo's launcher, which stops its children in order; what outlived it.
+
+    Not the whole group: `dagster dev` restarts a code server that exits under it before its own
+    shutdown has begun, and that orphan waits 45 s for a heartbeat before it goes.
+    """
     pgid = demo.process.pid  # started in a session of its own: its pid is the group id
     spawned = _descendants(pgid)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGTERM)
+        os.kill(demo.process.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
     while time.monotonic() < deadline:
         demo.process.poll()  # reap the launcher, or its zombie counts as a member

@@ -34,6 +34,13 @@ def control(sandbox: SandboxProcess, method: str, path: str, **kwargs) -> dict:
     return response.json()
 
 
+def standing_drift(sandbox: SandboxProcess, rule: str) -> list[dict]:
+    """The truth's standing entries of `rule`."""
+    return control(sandbox, "GET", "/truth/drift", params={"standing": "true", "rule": rule})[
+        "drift"
+    ]
+
+
 def test_health_names_the_firm_and_the_business_clock(sandbox: SandboxProcess) -> None:
     health = control(sandbox, "GET", "/health")
     assert health["status"] == "ok"
@@ -85,12 +92,7 @@ def test_one_day_makes_every_kind_of_activity_and_drift_of_every_rule(
 
 def test_drift_stops_standing_when_the_systems_agree_again(fresh_sandbox: SandboxProcess) -> None:
     control(fresh_sandbox, "POST", "/advance", params={"days": 1})
-    drift = control(
-        fresh_sandbox,
-        "GET",
-        "/truth/drift",
-        params={"standing": "true", "rule": "worker_status_mismatch"},
-    )["drift"]
+    drift = standing_drift(fresh_sandbox, "worker_status_mismatch")
     reactivated = [d for d in drift if d["cause"] == "PSA user reactivated behind HR's back"]
     assert reactivated, drift
     entry = reactivated[0]
@@ -228,12 +230,7 @@ def test_approved_time_nobody_can_cost_is_standing_drift_but_not_auto_fixable(
     ).json()["projects"]
     post(f"/projects/{projects[0]['id']}/user_assignments", {"user_id": contractor["id"]})
     control(fresh_sandbox, "POST", "/advance", params={"days": 3})
-    drift = control(
-        fresh_sandbox,
-        "GET",
-        "/truth/drift",
-        params={"standing": "true", "rule": "approved_time_not_posted"},
-    )["drift"]
+    drift = standing_drift(fresh_sandbox, "approved_time_not_posted")
     uncostable = [d for d in drift if d["details"] == {"costable": False}]
     costable = [d for d in drift if d["details"] == {"costable": True}]
     assert uncostable, "none of the contractor's time came due"
