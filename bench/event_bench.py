@@ -14,11 +14,9 @@ ended; and each step of the event runs.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,6 +29,7 @@ import dagster as dg
 
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
+from orchestration.webhooks.inbox import WebhookInbox
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
@@ -83,12 +82,12 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
 
     `hired_at`: HCM id -> wall-clock time of the hire's API call.
     """
-    with sqlite3.connect(env["CROSSWALK_OPS_DB"]) as conn:
-        inbox = conn.execute("select subject_ids, received_at from webhook_inbox").fetchall()
+    with WebhookInbox.open(Path(env["CROSSWALK_OPS_DB"]), create=False) as inbox:
+        events = inbox.events_after(0, limit=100_000)
     received: dict[str, float] = {}
-    for subjects, at in inbox:
-        stamp = datetime.fromisoformat(at).timestamp()
-        for subject in json.loads(subjects):
+    for event in events:
+        stamp = datetime.fromisoformat(event.received_at).timestamp()
+        for subject in event.subject_ids:
             if subject in hired_at:
                 received[subject] = min(received.get(subject, stamp), stamp)
     job_names = {job.name for job in WORKER_EVENT_JOBS}
@@ -112,8 +111,10 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
                 if stat.start_time is not None and stat.end_time is not None:
                     steps.setdefault(stat.step_key, []).append(stat.end_time - stat.start_time)
     to_inbox = [received[h] - hired_at[h] for h in received]
-    # The run that took an event is the first created after it reached the inbox.
-    to_run = [min((c for c in created if c >= r), default=r) - r for r in received.values()]
+    # The run that took an event is the first created after it reached the inbox (an event no
+    # run took has no such leg, rather than a zero).
+    taken = [(min((c for c in created if c >= r), default=None), r) for r in received.values()]
+    to_run = [run - r for run, r in taken if run is not None]
     figures: dict[str, object] = {
         "event_leg_hire_to_inbox_p50_s": _median(to_inbox),
         "event_leg_inbox_to_run_created_p50_s": _median(to_run),

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from orchestration.freshness.health import DomainHealth
-from orchestration.push.store import BUSY_TIMEOUT_SECONDS, ops_store_path
+from orchestration.push.store import BUSY_TIMEOUT_SECONDS, add_missing_columns, ops_store_path
 
 ALERT_URL_ENV = "CROSSWALK_ALERT_WEBHOOK_URL"
 
@@ -36,7 +36,7 @@ create table if not exists alerts (
 );
 """
 # Columns added after the table first shipped: an older ops store gains them on first use.
-ADDED_COLUMNS = ("legal_entity", "deadline")
+ADDED_COLUMNS = (("alerts", "legal_entity", "text"), ("alerts", "deadline", "text"))
 
 
 def ensure_alerts_table(path: Path | None = None) -> Path:
@@ -44,14 +44,7 @@ def ensure_alerts_table(path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)) as conn, conn:
         conn.executescript(SCHEMA)
-        have = {row[1] for row in conn.execute("pragma table_info(alerts)")}
-        for column in ADDED_COLUMNS:
-            if column not in have:
-                try:
-                    conn.execute(f"alter table alerts add column {column} text")
-                except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                    if "duplicate column" not in str(exc):
-                        raise
+        add_missing_columns(conn, ADDED_COLUMNS)
     return path
 
 

@@ -109,11 +109,39 @@ ADDED_COLUMNS = (
 )
 
 
-# A dead letter back in the queue: nobody is sending it, so the claim of the run it died in goes.
-REQUEUE_DEAD = (
-    "update outbox set state = 'pending', claimed_by = null, claimed_pid = null, "
-    "claimed_host = null, claimed_until = null where delta_id = ? and state = 'dead'"
-)
+def add_missing_columns(conn: sqlite3.Connection, columns: Iterable[tuple[str, str, str]]) -> None:
+    """Add each (table, column, definition) its table lacks: a store from an earlier version.
+
+    Two processes may do it at once; the second finds the column there.
+    """
+    for table, column, definition in columns:
+        present = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+        if column in present:
+            continue
+        try:
+            conn.execute(f"alter table {table} add column {column} {definition}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):  # another process added it just now
+                raise
+
+
+def _requeue_dead(conn: sqlite3.Connection, keys: Iterable[str], *, automatic: bool) -> None:
+    """Put dead letters back in the queue, marked replayed (by a push itself: `automatic`).
+
+    Nobody is sending a dead letter, so the claim of the run it died in goes.
+    """
+    now = _now()
+    for key in keys:
+        conn.execute(
+            "update outbox set state = 'pending', claimed_by = null, claimed_pid = null, "
+            "claimed_host = null, claimed_until = null where delta_id = ? and state = 'dead'",
+            (key,),
+        )
+        conn.execute(
+            "update dead_letter set replayed_at = ?, auto_retries = auto_retries + ? "
+            "where delta_id = ?",
+            (now, int(automatic), key),
+        )
 
 
 def ops_store_path() -> Path:
@@ -177,20 +205,8 @@ class OpsStore:
         # executescript commits as it goes; every statement is `if not exists`, so two processes
         # opening a new store at once both succeed.
         self._conn.executescript(SCHEMA)
-        self._add_missing_columns()
+        add_missing_columns(self._conn, ADDED_COLUMNS)
         self.path = path
-
-    def _add_missing_columns(self) -> None:
-        """Bring a store made by an earlier version up to the schema (columns added since)."""
-        for table, column, definition in ADDED_COLUMNS:
-            present = {row["name"] for row in self._conn.execute(f"pragma table_info({table})")}
-            if column in present:
-                continue
-            try:
-                self._conn.execute(f"alter table {table} add column {column} {definition}")
-            except sqlite3.OperationalError as error:
-                if "duplicate column" not in str(error):  # another process added it just now
-                    raise
 
     @classmethod
     @contextmanager
@@ -473,14 +489,7 @@ class OpsStore:
                     (*chosen, max_retries),
                 ).fetchall()
             ]
-            now = _now()
-            for key in keys:
-                conn.execute(REQUEUE_DEAD, (key,))
-                conn.execute(
-                    "update dead_letter set replayed_at = ?, auto_retries = auto_retries + 1 "
-                    "where delta_id = ?",
-                    (now, key),
-                )
+            _requeue_dead(conn, keys, automatic=True)
         return keys
 
     def dead_letters(self, *, include_replayed: bool = False) -> list[dict[str, Any]]:
@@ -501,12 +510,7 @@ class OpsStore:
             params += chosen
         with self._transaction() as conn:
             keys = [row["delta_id"] for row in conn.execute(sql, params).fetchall()]
-            now = _now()
-            for key in keys:
-                conn.execute(REQUEUE_DEAD, (key,))
-                conn.execute(
-                    "update dead_letter set replayed_at = ? where delta_id = ?", (now, key)
-                )
+            _requeue_dead(conn, keys, automatic=False)
         return len(keys)
 
     def quarantine(self, delta: Delta, reason: str) -> None:
