@@ -16,6 +16,8 @@ temporary folder.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 from crosswalk_cli.local_stack import sandbox_source_env
 from orchestration.instance import ensure_dagster_home
@@ -57,6 +60,37 @@ def _drive_clock(control_url: str, every_seconds: float, stop: threading.Event) 
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             sys.stdout.write(f"[demo clock] could not advance: {exc}\n")
         sys.stdout.flush()
+
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def _adopt_orphans() -> None:
+    """Make processes our children leave behind ours, so the demo can stop them too.
+
+    `dagster dev` stops its webserver and daemon on SIGINT but not a run in flight (its run worker,
+    log tails) nor, at times, its code server, which then waits 45 s for a heartbeat. As a child
+    subreaper (Linux) the launcher inherits them instead of init and finds them after the stop.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _stop_leftovers(seconds: float = 15.0) -> None:
+    """Stop every process still under the launcher: SIGTERM, SIGKILL after `seconds`, reaped.
+
+    Dagster's run and step workers take SIGTERM as an interrupt and record the run's end.
+    """
+    leftovers = psutil.Process().children(recursive=True)
+    for process in leftovers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            sys.stdout.write(f"[demo] stopping {process.pid} {' '.join(process.cmdline())[:100]}\n")
+            process.terminate()
+    _, alive = psutil.wait_procs(leftovers, timeout=seconds)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=5)
 
 
 def _stop_on_signal(signum: int, _frame: object) -> None:
@@ -153,6 +187,7 @@ def main() -> None:
         pass
     finally:
         clock_stop.set()
+        _adopt_orphans()
         for process in (dagster, receiver, sandbox):
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGINT)
@@ -162,6 +197,7 @@ def main() -> None:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        _stop_leftovers()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ clock still, free ports and every file it writes in the test's temporary folder.
 `full_cycle` run has succeeded (asked of Dagster's GraphQL), Debian's headless Chromium, driven
 through Debian's chromedriver (built from the same source package, so always the same version),
 opens the UI: the global lineage shows every group of the graph, a vendor's group shows its
-assets materialized, and the runs page lists the run as Success. The lineage page is saved as
+assets materialized, and the runs page lists the run as Success. A second run is launched and the
+demo stopped while it runs. The lineage page is saved as
 docs/images/asset-graph.png, the README's picture. The demo is stopped through its launcher at
 the end, whatever happened, and none of its processes (its whole group) may outlive it.
 
@@ -214,8 +215,10 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         assert not left, "outlived the demo:\n" + "\n".join(left)
 
 
-def _graphql(demo: Demo, query: str) -> dict:
-    reply = httpx.post(f"{demo.ui}/graphql", json={"query": query}, timeout=10)
+def _graphql(demo: Demo, query: str, **variables: str) -> dict:
+    reply = httpx.post(
+        f"{demo.ui}/graphql", json={"query": query, "variables": variables}, timeout=10
+    )
     reply.raise_for_status()
     body = reply.json()
     assert "errors" not in body, body["errors"]
@@ -239,6 +242,30 @@ def _wait_for_full_cycle(demo: Demo) -> str:
                 pytest.fail(f"full_cycle run {run['runId']} {run['status']}:\n{demo.log_tail()}")
         time.sleep(2)
     pytest.fail(f"no full_cycle run succeeded within {RUN_SECONDS:.0f}s:\n{demo.log_tail()}")
+
+
+LAUNCH_MUTATION = """mutation Launch($location: String!) { launchRun(executionParams: {selector: {
+    repositoryLocationName: $location, repositoryName: "__repository__", jobName: "full_cycle"}}) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+STATUS_QUERY = """query Status($runId: ID!) {
+    runOrError(runId: $runId) { ... on Run { status } } }"""
+
+
+def _launch_full_cycle(demo: Demo) -> str:
+    launched = _graphql(demo, LAUNCH_MUTATION, location=LOCATION)["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def _wait_until_started(demo: Demo, run_id: str) -> None:
+    deadline = time.monotonic() + RUN_SECONDS
+    while time.monotonic() < deadline:
+        status = _graphql(demo, STATUS_QUERY, runId=run_id)["runOrError"]["status"]
+        if status == "STARTED":
+            return
+        assert status in ("QUEUED", "NOT_STARTED", "STARTING"), status
+        time.sleep(1)
+    pytest.fail(f"run {run_id} did not start within {RUN_SECONDS:.0f}s:\n{demo.log_tail()}")
 
 
 @pytest.fixture()
@@ -339,3 +366,6 @@ def test_the_demo_ui_shows_the_asset_graph_and_a_successful_run(
         f"the runs page did not list run {run_id} as Success",
     )
     assert "full_cycle" in text, text
+
+    # Ctrl-C with a run in flight stops that run too (the fixture asserts nothing outlives it).
+    _wait_until_started(demo, _launch_full_cycle(demo))
