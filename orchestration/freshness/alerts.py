@@ -49,11 +49,17 @@ def ensure_alerts_table(path: Path | None = None) -> Path:
 
 
 def raise_alert(
-    health: DomainHealth, previous_state: str | None, path: Path | None = None
+    health: DomainHealth,
+    previous_state: str | None,
+    path: Path | None = None,
+    raised_at: datetime | None = None,
 ) -> tuple[int, str | None]:
-    """Record the change; POST it when a URL is configured. (alert id, post outcome)."""
+    """Record the change, stamped when it was judged (default now); POST it if a URL is set.
+
+    Returns (alert id, post outcome).
+    """
     path = ensure_alerts_table(path)
-    raised_at = datetime.now(UTC).isoformat(timespec="seconds")
+    stamp = (raised_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     with sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
         alert_id = conn.execute(
             "insert into alerts (domain, legal_entity, deadline, state, previous_state, detail, "
@@ -65,7 +71,7 @@ def raise_alert(
                 health.state,
                 previous_state,
                 health.detail,
-                raised_at,
+                stamp,
             ),
         ).lastrowid
     url = os.environ.get(ALERT_URL_ENV)
@@ -79,7 +85,7 @@ def raise_alert(
         "state": health.state,
         "previous_state": previous_state,
         "detail": health.detail,
-        "raised_at": raised_at,
+        "raised_at": stamp,
     }
     try:
         outcome = str(httpx.post(url, json=payload, timeout=5.0).status_code)
