@@ -11,6 +11,7 @@ acknowledgement, and a delivery held back so later ones overtake it.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import random
 import threading
 from collections.abc import Callable
@@ -30,7 +31,11 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class FaultProfile(BaseModel):
-    """Probabilities per request; `fail_all` makes every request to those systems fail (5xx)."""
+    """Probabilities per request, and requests that always fail (the vendor's 5xx).
+
+    `fail_all` names systems whose every request fails; `fail_paths` shell patterns (`fnmatch`)
+    on the request path.
+    """
 
     name: str = "custom"
     error_rate: float = Field(default=0.0, ge=0, le=1)
@@ -46,6 +51,7 @@ class FaultProfile(BaseModel):
     retry_after_seconds: int = Field(default=1, ge=0, le=120)
     systems: list[str] = Field(default_factory=lambda: list(SYSTEMS))
     fail_all: list[str] = Field(default_factory=list)
+    fail_paths: list[str] = Field(default_factory=list)
 
 
 PROFILES: dict[str, FaultProfile] = {
@@ -109,11 +115,13 @@ class FaultInjector:
         with self._lock:
             self.profile = profile
 
-    def decide(self, system: str, method: str) -> str | None:
+    def decide(self, system: str, method: str, path: str = "") -> str | None:
         """One of 'error', 'throttle', 'slow', 'timeout', 'lost_reply' or None."""
         with self._lock:
             profile = self.profile
             if system in profile.fail_all:
+                return "error"
+            if any(fnmatch.fnmatchcase(path, pattern) for pattern in profile.fail_paths):
                 return "error"
             if system not in profile.systems:
                 return None
@@ -167,7 +175,7 @@ class FaultMiddleware:
         if system is None:
             await self.app(scope, receive, send)
             return
-        fault = self.injector.decide(system, scope["method"])
+        fault = self.injector.decide(system, scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
             return

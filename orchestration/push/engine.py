@@ -260,7 +260,11 @@ class PushEngine:
         ledger_id = store.begin_attempt(delta, self.run_id)
         status = lambda: getattr(client, "last_status", None)  # noqa: E731
         try:
-            if state.maybe_applied and delta.operation in CREATING_OPERATIONS:
+            if (
+                state.maybe_applied
+                and delta.operation in CREATING_OPERATIONS
+                and not getattr(handler, "completes_existing", False)
+            ):
                 found = handler.find_existing(client, delta, payload)
                 if found is not None:
                     store.complete_attempt(

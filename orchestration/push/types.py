@@ -73,7 +73,13 @@ class TargetClient(Protocol):
 
 
 class FlowHandler(Protocol):
-    """What one flow does to one target system (registered in orchestration/push/flows)."""
+    """What one flow does to one target system (registered in orchestration/push/flows).
+
+    A handler whose create takes several requests (a record, then what hangs on it) sets
+    `completes_existing = True`: its `apply` adopts the record an earlier attempt made and adds
+    what is missing, so after an unknown outcome the engine applies again instead of taking the
+    record's existence as the whole write.
+    """
 
     flow: str
     target_system: str

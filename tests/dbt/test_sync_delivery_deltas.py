@@ -18,7 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from canonical_models.sync import PAYLOAD_MODELS
-from canonical_models.sync.delivery import LabourJournal
+from canonical_models.sync.delivery import ActivateProject, LabourJournal
 from tests.dbt.canonical_support import copy_warehouse, dbt, query
 from tests.dbt.conftest import BuiltWarehouse
 
@@ -193,3 +193,39 @@ def _payload_of(warehouse: Path, entity_id: str) -> dict[str, Any]:
         warehouse, "select payload from sync.post_approved_time where entity_id = ?", [entity_id]
     )[0]
     return json.loads(payload)
+
+
+def test_an_open_project_left_with_no_charge_code_is_found_and_created_again(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """A create that stopped after the project (charge codes refused, a kill): the project is
+    there but nobody can log time to it, so the rule finds it and the flow proposes it again."""
+    warehouse = copy_warehouse(built_warehouse.warehouse, tmp_path)
+    code, project_id = query(
+        warehouse,
+        "select j.project_code, p.project_id from staging.stg_netsuite__jobs j "
+        "join staging.stg_harvest__projects p on p.project_code = j.project_code "
+        "where j.is_open and not j.is_deleted and p.is_active and not p.is_deleted "
+        "and exists (select 1 from staging.stg_harvest__task_assignments ta "
+        "            where ta.project_id = p.project_id and ta.is_active and not ta.is_deleted) "
+        "order by 1 limit 1",
+    )[0]
+    found = "select entity_id from reconciliation.project_not_in_psa"  # a view: always current
+    assert (code,) not in query(warehouse, found)
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute(
+            "update raw_harvest.task_assignments set is_active = false where project_id = ?",
+            [project_id],
+        )
+    assert (code,) in query(warehouse, found)
+
+    dbt(warehouse, built_warehouse.business_now, "run", "--select", "activate_project")
+    [(operation, target_remote_id, payload)] = query(
+        warehouse,
+        "select operation, target_remote_id, payload from sync.activate_project "
+        "where entity_id = ?",
+        [code],
+    )
+    assert (operation, target_remote_id) == ("create", None)  # the handler adopts by code
+    create = ActivateProject.model_validate(json.loads(payload))
+    assert create.is_create and create.task_ids

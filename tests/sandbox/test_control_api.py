@@ -244,3 +244,48 @@ def test_approved_time_nobody_can_cost_is_standing_drift_but_not_auto_fixable(
         ).json()
         assert time_entry["user"]["id"] == contractor["id"], time_entry
         assert time_entry["cost_rate"] is None
+
+
+def test_a_psa_project_left_with_no_charge_code_is_not_in_psa(
+    fresh_sandbox: SandboxProcess,
+) -> None:
+    """A create that stopped after the project: there, but nobody can log time to it."""
+    harvest = fresh_sandbox.base("harvest")
+    mismatched = {d["entity_id"] for d in standing_drift(fresh_sandbox, "project_status_mismatch")}
+    projects = httpx.get(
+        harvest + "/projects", params={"is_active": "true"}, headers=HARVEST_HEADERS, timeout=30
+    ).json()["projects"]
+    project = next(p for p in projects if p["code"] not in mismatched)
+    assignments = httpx.get(
+        harvest + f"/projects/{project['id']}/task_assignments", headers=HARVEST_HEADERS, timeout=30
+    ).json()["task_assignments"]
+    assert assignments and project["code"] not in {
+        d["entity_id"] for d in standing_drift(fresh_sandbox, "project_not_in_psa")
+    }
+    # Time tracked to a charge code keeps it from being deleted: it is archived instead.
+    for assignment in assignments:
+        archived = httpx.patch(
+            harvest + f"/projects/{project['id']}/task_assignments/{assignment['id']}",
+            json={"is_active": False},
+            headers=HARVEST_HEADERS,
+            timeout=30,
+        )
+        assert archived.status_code == 200, archived.text
+    [entry] = [
+        d
+        for d in standing_drift(fresh_sandbox, "project_not_in_psa")
+        if d["entity_id"] == project["code"]
+    ]
+    assert entry["auto_fixable"] and entry["fix_flow"] == "activate_project"
+
+    # One charge code back in use: in the PSA again.
+    added = httpx.patch(
+        harvest + f"/projects/{project['id']}/task_assignments/{assignments[0]['id']}",
+        json={"is_active": True},
+        headers=HARVEST_HEADERS,
+        timeout=30,
+    )
+    assert added.status_code == 200, added.text
+    assert project["code"] not in {
+        d["entity_id"] for d in standing_drift(fresh_sandbox, "project_not_in_psa")
+    }

@@ -46,3 +46,33 @@ def erp_employee(tag: str, i: int) -> Delta:
         },
         observed_at=NOW,
     )
+
+
+def psa_project(tag: str, client_id: int, task_ids: list[int], *, build: int = 1) -> Delta:
+    """An activate_project create: a Harvest project with `task_ids` as its charge codes.
+
+    `build` tells apart the deltas of two builds proposing the same project.
+    """
+    code = f"CW-{tag}".upper()
+    return Delta(
+        delta_id=f"{tag}-project-{build}",
+        flow="activate_project",
+        target_system="harvest",
+        target_instance="harvest_acme",
+        operation="create",
+        entity_type="project",
+        entity_id=code,
+        target_remote_id=None,
+        natural_key=code,
+        payload={
+            "project_code": code,
+            "name": f"Test {tag}",
+            "psa_client_id": str(client_id),
+            "is_active": True,
+            "is_billable": True,
+            "is_fixed_fee": False,
+            "task_ids": task_ids,
+            "user_ids": [],
+        },
+        observed_at=NOW,
+    )

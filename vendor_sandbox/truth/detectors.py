@@ -203,7 +203,12 @@ QUERIES: dict[str, str] = {
     "project_not_in_psa": """
         select 'project', j.entityid, 'netsuite,harvest', null from ns_job j
         where j.entitystatus = 'In Progress' and j.isinactive = 'F'
-            and not exists (select 1 from harvest_projects p where p.code = j.entityid)
+            -- Missing, or there with no charge code to log time to (a half-made project).
+            and not exists (
+                select 1 from harvest_projects p
+                join harvest_task_assignments ta on ta.project_id = p.id and ta.is_active = 1
+                where p.code = j.entityid
+            )
     """,
     "project_status_mismatch": """
         select 'project', j.entityid, 'netsuite,harvest',

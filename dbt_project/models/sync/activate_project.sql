@@ -1,8 +1,10 @@
 -- One row per PSA project to create or to (de)activate so the PSA follows the ERP, which owns
 -- projects (docs/drift-rules.md: project_not_in_psa, project_status_mismatch).
---   create     an open ERP job (In Progress, not inactive) no PSA project carries the code of:
---              the project, its charge codes (task assignments) and the user access of the
---              people the ERP allocates to it;
+--   create     an open ERP job (In Progress, not inactive) no PSA project carries the code of,
+--              or only projects with no active charge code (a create that stopped after the
+--              project: the handler adopts it and adds what is missing): the project, its
+--              charge codes (task assignments) and the user access of the people the ERP
+--              allocates to it;
 --   update     a PSA project that is inactive while its ERP job is open: reactivate;
 --   deactivate a PSA project that is active while its ERP job is not open.
 -- The PSA tenant is the firm's one Harvest account (every PSA tenant the warehouse holds).
@@ -79,7 +81,10 @@ to_create as (
     left join psa_clients as c on c.erp_customer_id = j.customer_id
     where j.is_open
         and not exists (
-            select 1 from psa_projects as p where p.project_code = j.project_code
+            select 1 from psa_projects as p
+            inner join {{ ref('stg_harvest__task_assignments') }} as ta
+                on ta.project_id = p.project_id and ta.is_active and not ta.is_deleted
+            where p.project_code = j.project_code
         )
 ),
 

@@ -86,18 +86,28 @@ def _already_assigned(response: requests.Response) -> bool:
 
 @dataclass(frozen=True)
 class HarvestProjectHandler:
-    """activate_project → Harvest: a project with charge codes and user access, or its flag."""
+    """activate_project → Harvest: a project with charge codes and user access, or its flag.
+
+    A create is three kinds of request; one that stopped after the project (a 5xx, a kill) is
+    finished by the next attempt, which adopts the project and assigns what is missing.
+    """
 
     flow: str = "activate_project"
     target_system: str = "harvest"
+    completes_existing: bool = True
 
     def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
         assert isinstance(payload, ActivateProject)
         if not payload.is_create:
             return self._set_active(client, delta, payload)
         project_id = self.find_existing(client, delta, payload) or self._create(client, payload)
-        for task_id in payload.task_ids or []:
-            self._assign(client, project_id, "task_assignments", {"task_id": task_id})
+        archived = [
+            task_id
+            for task_id in payload.task_ids or []
+            if not self._assign(client, project_id, "task_assignments", {"task_id": task_id})
+        ]
+        if archived:
+            self._reactivate_tasks(client, project_id, set(archived))
         for user_id in payload.user_ids or []:
             self._assign(client, project_id, "user_assignments", {"user_id": user_id})
         return project_id
@@ -129,10 +139,32 @@ class HarvestProjectHandler:
 
     def _assign(
         self, client: TargetClient, project_id: str, kind: str, body: dict[str, Any]
-    ) -> None:
+    ) -> bool:
+        """Assign; False when it already was (by an earlier attempt, or archived by a person)."""
         response = client.request("POST", f"/projects/{project_id}/{kind}", json=body)
-        if response.status_code != 201 and not _already_assigned(response):
-            raise _harvest_error(response, f"{kind} {body} on project {project_id}")
+        if response.status_code == 201:
+            return True
+        if _already_assigned(response):
+            return False
+        raise _harvest_error(response, f"{kind} {body} on project {project_id}")
+
+    def _reactivate_tasks(self, client: TargetClient, project_id: str, task_ids: set[int]) -> None:
+        """Charge codes of an open project that are there but archived: in use again.
+
+        Only a create reaches here, and the rule proposes one only for a project with no active
+        charge code, so a person's archiving on a project that has others is left alone.
+        """
+        response = client.request(
+            "GET", f"/projects/{project_id}/task_assignments", params={"per_page": 2000}
+        )
+        if response.status_code != 200:
+            raise _harvest_error(response, f"task assignments of project {project_id}")
+        for assignment in response.json()["task_assignments"]:
+            if assignment["task"]["id"] in task_ids and not assignment["is_active"]:
+                path = f"/projects/{project_id}/task_assignments/{assignment['id']}"
+                patched = client.request("PATCH", path, json={"is_active": True})
+                if patched.status_code != 200:
+                    raise _harvest_error(patched, f"reactivating {path}")
 
     def _set_active(self, client: TargetClient, delta: Delta, payload: ActivateProject) -> str:
         if not delta.target_remote_id:

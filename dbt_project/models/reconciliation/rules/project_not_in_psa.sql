@@ -1,4 +1,7 @@
--- An open ERP project (In Progress, not inactive) with no PSA project carrying its code.
+-- An open ERP project (In Progress, not inactive) that is not in the PSA as a project time can be
+-- logged to: no PSA project carries its code, or those that do carry no active charge code (task
+-- assignment), as a creation that stopped after the project leaves it (ARCHITECTURE §6: "missing
+-- in PSA (no charge codes)").
 select
     'project' as entity_type,
     j.project_code as entity_id,
@@ -7,6 +10,9 @@ select
 from {{ ref('stg_netsuite__jobs') }} as j
 where j.is_open and not j.is_deleted
     and not exists (
-        select 1 from {{ ref('stg_harvest__projects') }} as p
+        select 1
+        from {{ ref('stg_harvest__projects') }} as p
+        inner join {{ ref('stg_harvest__task_assignments') }} as ta
+            on ta.project_id = p.project_id and ta.is_active and not ta.is_deleted
         where p.project_code = j.project_code and not p.is_deleted
     )
