@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -99,6 +100,8 @@ def measure(size: str, workdir: Path, incremental: bool) -> dict[str, object]:
         log = workdir / "runs.log"
         full = timed_cycle(env, log)
         figures: dict[str, object] = {
+            # Sizes may be measured in separate runs (CROSSWALK_BENCH_CYCLE_SIZES).
+            f"cycle_{size}_measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             f"cycle_{size}_full_s": round(full.seconds, 1),
             f"cycle_{size}_full_peak_rss_mb": _mb(full.peak_rss_bytes),
         }

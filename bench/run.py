@@ -41,7 +41,10 @@ def write(results: dict[str, dict[str, object]]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     latest = RESULTS / "latest.json"
     merged = orjson.loads(latest.read_bytes()) if latest.exists() else {}
-    merged.update(results)
+    for suite, figures in results.items():
+        # Figure by figure: a partial run (CROSSWALK_BENCH_CYCLE_SIZES=large) keeps the suite's
+        # other figures; `machine` says when the last of them was measured.
+        merged[suite] = {**merged.get(suite, {}), **figures}
     latest.write_bytes(orjson.dumps(merged, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     lines = ["# Benchmark results", "", "| suite | figure | value |", "|---|---|---|"]
     for suite, figures in sorted(merged.items()):

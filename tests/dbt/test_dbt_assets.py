@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import dagster_dbt.core.resource
+import dbt.version
 import duckdb
 import httpx
 import pytest
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+from packaging import version
 
 from crosswalk_cli.run_cmd import failed_check_lines
 from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
@@ -412,9 +415,18 @@ def test_parse_state_is_kept_per_warehouse_and_replaced_whole(tmp_path: Path) ->
     assert [path.name for path in one.parent.iterdir()] == [one.name]  # no temporary left
 
 
-def test_dbt_commands_build_no_in_process_adapter() -> None:
-    # dagster-dbt still builds its adapter through this hook before every command: if it is
-    # renamed, this fails, instead of ~4 s per dbt step coming back unnoticed.
-    assert "self._initialize_dbt_core_adapter(" in inspect.getsource(DbtCliResource.cli)
+def test_dbt_commands_build_no_in_process_adapter_nor_ask_dbt_its_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dagster-dbt still goes through these hooks before every command: if one is renamed, this
+    # fails, instead of ~4 s (the adapter) or ~3 s (`dbt --version`) per dbt step coming back.
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._initialize_dbt_core_adapter(" in source and "self._cli_version" in source
     resource = dbt_resource(DbtProject(project_dir=DBT_PROJECT_DIR))
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+    def no_subprocess(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError(f"dbt was asked its version: {args}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    assert resource._cli_version == version.parse(dbt.version.__version__)

@@ -60,23 +60,26 @@ def cursor_metadata(pipeline: dlt.Pipeline, vendor: str, resource: str) -> dict[
     return {"cursors": dg.MetadataValue.json(positions)} if positions else {}
 
 
-def row_count_metadata(pipeline: dlt.Pipeline, table: str) -> dict[str, Any]:
-    """The table's row count in the warehouse after the load.
+def row_counts(pipeline: dlt.Pipeline, tables: list[str]) -> dict[str, int]:
+    """Each table's row count in the warehouse after the load (absent: not created yet).
 
-    dagster-dlt's `fetch_row_count()` raises when a resource loaded nothing in a run (no load job
-    to name the table), which every incremental run with an unchanged resource does; the table's
-    name is the resource's, so count it directly.
+    One connection for all of them (each `sql_client()` resolves the destination's config and
+    opens the DuckDB file: ~40 ms). dagster-dlt's `fetch_row_count()` raises when a resource
+    loaded nothing in a run (no load job to name the table), which every incremental run with an
+    unchanged resource does; the table's name is the resource's, so count it directly.
     """
+    counts: dict[str, int] = {}
     with pipeline.sql_client() as client:
         if not client.has_dataset():
-            return {}
-        qualified = client.make_qualified_table_name(table)
-        try:
-            with client.execute_query(f"select count(*) from {qualified}") as cursor:
-                (count,) = cursor.fetchone()
-        except DatabaseUndefinedRelation:
-            return {}
-    return {"dagster/row_count": dg.MetadataValue.int(int(count))}
+            return counts
+        for table in tables:
+            qualified = client.make_qualified_table_name(table)
+            try:
+                with client.execute_query(f"select count(*) from {qualified}") as cursor:
+                    (counts[table],) = cursor.fetchone()
+            except DatabaseUndefinedRelation:
+                continue
+    return counts
 
 
 def vendor_assets(vendor: str) -> dg.AssetsDefinition:
@@ -92,6 +95,7 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
     )
     def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         pipeline = build_pipeline(vendor)
+        materialized: list[dg.MaterializeResult] = []
         for event in dlt.run(
             context=context,
             dlt_source=make_source(),
@@ -99,17 +103,21 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
             dagster_dlt_translator=translator,
         ):
             if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
-                resource = event.asset_key.path[-1]
-                yield dg.MaterializeResult(
-                    asset_key=event.asset_key,
-                    metadata={
-                        **(event.metadata or {}),
-                        **row_count_metadata(pipeline, resource),
-                        **cursor_metadata(pipeline, vendor, resource),
-                    },
-                )
+                materialized.append(event)  # dagster-dlt yields them all after the load
             else:
                 yield event
+        counts = row_counts(pipeline, [event.asset_key.path[-1] for event in materialized])
+        for event in materialized:
+            resource = event.asset_key.path[-1]
+            count = {"dagster/row_count": dg.MetadataValue.int(int(counts[resource]))}
+            yield dg.MaterializeResult(
+                asset_key=event.asset_key,
+                metadata={
+                    **(event.metadata or {}),
+                    **(count if resource in counts else {}),
+                    **cursor_metadata(pipeline, vendor, resource),
+                },
+            )
 
     return _assets
 
