@@ -100,7 +100,7 @@ def test_a_worker_events_job_is_the_path_from_its_system_to_the_worker_pushes(sy
     assert not {key for key in keys if key.startswith("push/") and key[5:] not in flows}
 
 
-def test_events_wait_while_a_worker_events_run_is_at_work(
+def test_one_batch_waits_behind_the_run_at_work_and_later_events_in_the_inbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ops_db = tmp_path / "ops.sqlite"
@@ -115,12 +115,31 @@ def test_events_wait_while_a_worker_events_run_is_at_work(
             tags={"crosswalk/trigger": "webhook"},
         )
         instance.add_run(running)
-        waiting = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
-        assert isinstance(waiting, dg.SensorResult)
-        assert not waiting.run_requests and waiting.cursor is None
-        assert running.run_id in str(waiting.skip_reason)
+        # A run at work: the events make the batch that waits behind it.
+        behind = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        assert isinstance(behind, dg.SensorResult)
+        assert [r.job_name for r in behind.run_requests or []] == ["bamboohr_worker_events"]
+        waiting = dg.DagsterRun(
+            job_name="bamboohr_worker_events",
+            status=dg.DagsterRunStatus.NOT_STARTED,
+            tags={"crosswalk/trigger": "webhook"},
+        )
+        instance.add_run(waiting)
+        with WebhookInbox.open(ops_db) as inbox:
+            inbox.append(_event("bamboohr", "b", ["102"]))
+
+        # One at work, one waiting: the next events stay in the inbox, the cursor where it was.
+        held = worker_events_from_webhooks(
+            dg.build_sensor_context(instance=instance, cursor=behind.cursor)
+        )
+        assert isinstance(held, dg.SensorResult)
+        assert not held.run_requests and held.cursor == behind.cursor
+        assert running.run_id in str(held.skip_reason) and waiting.run_id in str(held.skip_reason)
 
         instance.report_run_canceled(running)
-        later = worker_events_from_webhooks(dg.build_sensor_context(instance=instance))
+        later = worker_events_from_webhooks(
+            dg.build_sensor_context(instance=instance, cursor=behind.cursor)
+        )
         assert isinstance(later, dg.SensorResult)
         assert [r.job_name for r in later.run_requests or []] == ["bamboohr_worker_events"]
+        assert [r.tags["crosswalk/subjects"] for r in later.run_requests or []] == ["102"]
