@@ -67,6 +67,20 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
             process.wait(timeout=10)
 
 
+def _wait_for_launched_runs(env: dict[str, str], seconds: float = 600) -> None:
+    """Wait until no launched run is still at work.
+
+    A run worker outlives the daemon that launched it; queued runs stay queued without one.
+    """
+    at_work = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+    deadline = time.monotonic() + seconds
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        while instance.get_run_records(dg.RunsFilter(statuses=at_work), limit=1):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"runs still at work after {seconds:.0f}s")
+            time.sleep(1)
+
+
 def _psa_emails(sandbox: SandboxProcess) -> set[str]:
     with harvest_client(sandbox) as harvest:
         users = harvest.get("/users", params={"per_page": 2000}).json()["users"]
@@ -173,6 +187,7 @@ def run() -> dict[str, object]:
                     )
             _stop(daemon)  # no run starts while the instance is read
             daemon = None
+            _wait_for_launched_runs(env)
             legs = breakdown(env, hired_at)
         finally:
             _stop(daemon)
