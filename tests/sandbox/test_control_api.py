@@ -262,15 +262,19 @@ def test_a_psa_project_left_with_no_charge_code_is_not_in_psa(
     assert assignments and project["code"] not in {
         d["entity_id"] for d in standing_drift(fresh_sandbox, "project_not_in_psa")
     }
-    # Time tracked to a charge code keeps it from being deleted: it is archived instead.
-    for assignment in assignments:
-        archived = httpx.patch(
+
+    def set_active(assignment: dict, active: bool) -> None:
+        patched = httpx.patch(
             harvest + f"/projects/{project['id']}/task_assignments/{assignment['id']}",
-            json={"is_active": False},
+            json={"is_active": active},
             headers=HARVEST_HEADERS,
             timeout=30,
         )
-        assert archived.status_code == 200, archived.text
+        assert patched.status_code == 200, patched.text
+
+    # Time tracked to a charge code keeps it from being deleted: it is archived instead.
+    for assignment in assignments:
+        set_active(assignment, False)
     [entry] = [
         d
         for d in standing_drift(fresh_sandbox, "project_not_in_psa")
@@ -279,13 +283,7 @@ def test_a_psa_project_left_with_no_charge_code_is_not_in_psa(
     assert entry["auto_fixable"] and entry["fix_flow"] == "activate_project"
 
     # One charge code back in use: in the PSA again.
-    added = httpx.patch(
-        harvest + f"/projects/{project['id']}/task_assignments/{assignments[0]['id']}",
-        json={"is_active": True},
-        headers=HARVEST_HEADERS,
-        timeout=30,
-    )
-    assert added.status_code == 200, added.text
+    set_active(assignments[0], True)
     assert project["code"] not in {
         d["entity_id"] for d in standing_drift(fresh_sandbox, "project_not_in_psa")
     }
