@@ -109,12 +109,16 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
         counts = row_counts(pipeline, [event.asset_key.path[-1] for event in materialized])
         for event in materialized:
             resource = event.asset_key.path[-1]
-            count = {"dagster/row_count": dg.MetadataValue.int(int(counts[resource]))}
+            count = (
+                {"dagster/row_count": dg.MetadataValue.int(int(counts[resource]))}
+                if resource in counts
+                else {}
+            )
             yield dg.MaterializeResult(
                 asset_key=event.asset_key,
                 metadata={
                     **(event.metadata or {}),
-                    **(count if resource in counts else {}),
+                    **count,
                     **cursor_metadata(pipeline, vendor, resource),
                 },
             )
