@@ -101,13 +101,12 @@ class HarvestProjectHandler:
         if not payload.is_create:
             return self._set_active(client, delta, payload)
         project_id = self.find_existing(client, delta, payload) or self._create(client, payload)
-        archived = [
-            task_id
-            for task_id in payload.task_ids or []
-            if not self._assign(client, project_id, "task_assignments", {"task_id": task_id})
-        ]
-        if archived:
-            self._reactivate_tasks(client, project_id, set(archived))
+        assigned_before: set[int] = set()  # by an earlier attempt, or archived by a person
+        for task_id in payload.task_ids or []:
+            if not self._assign(client, project_id, "task_assignments", {"task_id": task_id}):
+                assigned_before.add(task_id)
+        if assigned_before:
+            self._reactivate_tasks(client, project_id, assigned_before)
         for user_id in payload.user_ids or []:
             self._assign(client, project_id, "user_assignments", {"user_id": user_id})
         return project_id
