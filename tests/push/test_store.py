@@ -10,28 +10,19 @@ import multiprocessing
 import os
 import signal
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from orchestration.push.store import OpsStore
 from orchestration.push.types import Delta
+from tests.support.deltas import delta
 
 
 def a_delta(n: int, flow: str = "provision_worker") -> Delta:
-    return Delta(
-        delta_id=f"delta-{flow}-{n}",
-        flow=flow,
-        target_system="harvest",
-        target_instance="harvest_acme",
-        operation="create",
-        entity_type="worker",
-        entity_id=str(n),
-        target_remote_id=None,
-        natural_key=f"worker{n}@acme.example",
-        payload={"first_name": "Ada", "last_name": f"Worker {n}", "email": f"w{n}@acme.example"},
-        observed_at=datetime(2026, 3, 4),
+    payload = {"first_name": "Ada", "last_name": f"Worker {n}", "email": f"w{n}@acme.example"}
+    return delta(
+        f"delta-{flow}-{n}", flow, "harvest", "worker", str(n), f"worker{n}@acme.example", payload
     )
 
 

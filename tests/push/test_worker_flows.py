@@ -4,7 +4,6 @@ is recovered by `find_existing`, resends are harmless, and a bad payload never p
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from pydantic import ValidationError
 from canonical_models.sync import PAYLOAD_MODELS
 from canonical_models.sync.workers import ErpEmployeeUpsert, PsaUserCreate
 from orchestration.push.flows import HANDLERS
-from orchestration.push.types import Delta, PermanentFailure
+from orchestration.push.types import PermanentFailure
 from tests.push.conftest import Pushed, validated
+from tests.support.deltas import delta as a_delta
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 WORKER_RULES = {
@@ -90,19 +90,7 @@ def test_an_invalid_payload_fails_validation_with_a_reason() -> None:
 
 
 def test_an_update_without_a_target_record_is_refused_before_any_request() -> None:
-    delta = Delta(
-        delta_id="x",
-        flow="update_worker",
-        target_system="netsuite",
-        target_instance="netsuite_sandbox",
-        operation="update",
-        entity_type="worker",
-        entity_id="7",
-        target_remote_id=None,
-        natural_key="7",
-        payload={},
-        observed_at=datetime(2026, 3, 1),
-    )
+    delta = a_delta("x", "update_worker", "netsuite", "worker", "7", "7", {}, operation="update")
     payload = PAYLOAD_MODELS[("update_worker", "netsuite")].model_validate(
         {
             "first_name": "A",
