@@ -1,0 +1,154 @@
+"""The instance's run launcher: run workers forked from a process that loaded the code once.
+
+Real runs launched through a real instance (crosswalk's dagster.yaml) on the jobs of
+tests/support/launcher_jobs.py, which record every import of their module in a file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+from dagster._core.launcher import WorkerStatus
+
+from orchestration.instance import TEMPLATE
+from orchestration.lib.run_recovery import PID_TAG
+from orchestration.run_worker.launcher import ForkingRunLauncher
+from tests.support import launcher_jobs
+
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.DagsterInstance]:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(TEMPLATE, home / "dagster.yaml")
+    monkeypatch.setenv("CROSSWALK_TEST_IMPORT_LOG", str(tmp_path / "imports.log"))
+    monkeypatch.setenv("CROSSWALK_TEST_RELEASE", str(tmp_path / "release"))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield instance
+        instance.run_launcher.dispose()
+
+
+def _imports(tmp_path: Path) -> list[str]:
+    log = tmp_path / "imports.log"
+    return log.read_text().split() if log.exists() else []
+
+
+def _launch(instance: dg.DagsterInstance, job: dg.JobDefinition) -> str:
+    origin = dg.reconstructable(job).get_python_origin()
+    run = instance.create_run_for_job(job, job_code_origin=origin)
+    instance.launch_run(run.run_id, workspace=None)  # type: ignore[arg-type]  # not read
+    return run.run_id
+
+
+def _wait(instance: dg.DagsterInstance, run_id: str, seconds: float = 120) -> dg.DagsterRun:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None
+        if run.status in FINISHED:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not finish in {seconds:.0f}s")
+
+
+def _wait_started(instance: dg.DagsterInstance, run_id: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.status == dg.DagsterRunStatus.STARTED:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not start in {seconds:.0f}s")
+
+
+def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int:
+    run = instance.get_run_by_id(run_id)
+    assert run is not None
+    return int(run.tags[PID_TAG])
+
+
+def test_runs_execute_in_workers_forked_from_one_loaded_code_location(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
+    assert isinstance(instance.run_launcher, ForkingRunLauncher)
+    first = _launch(instance, launcher_jobs.quick)
+    second = _launch(instance, launcher_jobs.quick)
+    finished = [_wait(instance, run_id) for run_id in (first, second)]
+    assert [run.status for run in finished] == [dg.DagsterRunStatus.SUCCESS] * 2
+
+    # Each run had a worker process of its own, and neither imported the code again: the only
+    # import of the jobs' module in another process is the fork server's.
+    pids = [_worker_pid(instance, run_id) for run_id in (first, second)]
+    assert len(set(pids)) == 2 and os.getpid() not in pids
+    for run_id, pid in zip((first, second), pids, strict=True):
+        logs = [entry.user_message for entry in instance.all_logs(run_id)]
+        assert f"run worker {pid}" in logs
+    assert len([pid for pid in _imports(tmp_path) if int(pid) != os.getpid()]) == 1
+
+
+def test_a_changed_code_location_is_loaded_again_before_the_next_run(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
+    assert _wait(instance, _launch(instance, launcher_jobs.quick)).is_success
+    module = Path(launcher_jobs.__file__)
+    stat = module.stat()
+    try:
+        os.utime(module, (stat.st_atime, stat.st_mtime + 5))
+        assert _wait(instance, _launch(instance, launcher_jobs.quick)).is_success
+    finally:
+        os.utime(module, (stat.st_atime, stat.st_mtime))
+    # Two fork servers loaded it: before and after the change.
+    assert len([pid for pid in _imports(tmp_path) if int(pid) != os.getpid()]) == 2
+
+
+def test_a_failing_run_fails_alone_and_the_next_run_still_starts(
+    instance: dg.DagsterInstance,
+) -> None:
+    failed = _wait(instance, _launch(instance, launcher_jobs.failing))
+    assert failed.status == dg.DagsterRunStatus.FAILURE
+    (failure,) = instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    error = failure.get_dagster_event().step_failure_data.error  # type: ignore[union-attr]
+    assert error is not None and "this job fails on purpose" in error.to_string()
+    assert _wait(instance, _launch(instance, launcher_jobs.quick)).is_success
+
+
+def test_terminate_interrupts_the_worker_and_the_run_is_canceled(
+    instance: dg.DagsterInstance,
+) -> None:
+    run_id = _launch(instance, launcher_jobs.blocking)
+    _wait_started(instance, run_id)
+    assert instance.run_launcher.terminate(run_id)
+    assert _wait(instance, run_id, seconds=60).status == dg.DagsterRunStatus.CANCELED
+    assert not psutil.pid_exists(_worker_pid(instance, run_id)) or (
+        psutil.Process(_worker_pid(instance, run_id)).status() == psutil.STATUS_ZOMBIE
+    )
+
+
+def test_a_killed_worker_is_reported_dead_to_run_monitoring(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
+    launcher = instance.run_launcher
+    run_id = _launch(instance, launcher_jobs.blocking)
+    _wait_started(instance, run_id)
+    run = instance.get_run_by_id(run_id)
+    assert run is not None
+    assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+    pid = _worker_pid(instance, run_id)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    health = launcher.check_run_worker_health(run)
+    assert health.status == WorkerStatus.FAILED and str(pid) in (health.msg or "")
+    # The release file lets nothing else wait; the run itself stays for monitoring to fail.
+    (tmp_path / "release").touch()
