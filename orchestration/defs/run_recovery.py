@@ -1,9 +1,9 @@
 """The sensor that cleans up after a run whose process died, for the daemon to run every minute.
 
-Run monitoring sees a dead worker of a daemon-launched run (crosswalk's launcher checks the pid it
-tagged, orchestration/run_worker/launcher.py) but only every two minutes (its default), and a `crosswalk run`
-killed mid-write keeps the `warehouse` pool slot, so every later writer, the webhook runs
-included, would wait behind it. This sensor does what
+Run monitoring sees a dead worker of a daemon-launched run (crosswalk's launcher checks the pid
+it tagged, orchestration/run_worker/launcher.py) but only every two minutes (its default), and a
+`crosswalk run` killed mid-write keeps the `warehouse` pool slot, so every later writer, the
+webhook runs included, would wait behind it. This sensor does what
 `crosswalk run` does before it starts (orchestration/lib/run_recovery.py): reports failed the
 runs of this host whose process is gone and frees the slots of ended runs. It requests no runs.
 """
