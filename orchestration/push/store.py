@@ -72,6 +72,7 @@ create table if not exists sync_ledger (
     completed_at text
 );
 create index if not exists sync_ledger_key on sync_ledger (idempotency_key, ledger_id);
+create index if not exists sync_ledger_completed on sync_ledger (completed_at);
 
 create table if not exists dead_letter (
     delta_id text primary key references outbox (delta_id),
@@ -189,6 +190,16 @@ class Attempt:
     def outcome_unknown(self) -> bool:
         """Sent and never completed: the process died or the reply was lost."""
         return self.status == "sent" and self.completed_at is None
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write crosswalk made that succeeded: the target's record, what was done, and when."""
+
+    record_id: str
+    operation: str
+    requested_at: str
+    completed_at: str
 
 
 class OpsStore:
@@ -439,6 +450,17 @@ class OpsStore:
             ),
         )
         return int(cursor.lastrowid or 0)
+
+    def writes_completed_since(self, target_system: str, since: str) -> list[Write]:
+        """The writes to `target_system` that succeeded at or after `since` (ISO, UTC)."""
+        rows = self._conn.execute(
+            "select coalesce(o.target_record_id, o.target_remote_id) as record_id, o.operation, "
+            "l.requested_at, l.completed_at from sync_ledger l "
+            "join outbox o on o.delta_id = l.idempotency_key "
+            "where l.completed_at >= ? and l.status = 'succeeded' and l.target_system = ?",
+            (since, target_system),
+        ).fetchall()
+        return [Write(**dict(row)) for row in rows if row["record_id"] is not None]
 
     def ledger(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._conn.execute("select * from sync_ledger order by ledger_id")]

@@ -9,6 +9,8 @@ worker pushes, and nothing else of the graph.
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -19,7 +21,10 @@ from orchestration.definitions import defs
 from orchestration.defs.events.jobs import WORKER_FLOWS
 from orchestration.defs.events.sensors import worker_events_from_webhooks
 from orchestration.defs.push.assets import sync_key
+from orchestration.push.store import OpsStore
+from orchestration.webhooks.echoes import ECHO_WINDOW
 from orchestration.webhooks.inbox import InboxEvent, WebhookInbox
+from tests.support.deltas import delta
 
 
 def _built(instance: dg.DagsterInstance) -> dg.DagsterInstance:
@@ -143,3 +148,74 @@ def test_one_batch_waits_behind_the_run_at_work_and_later_events_in_the_inbox(
         assert isinstance(later, dg.SensorResult)
         assert [r.job_name for r in later.run_requests or []] == ["bamboohr_worker_events"]
         assert [r.tags["crosswalk/subjects"] for r in later.run_requests or []] == ["102"]
+
+
+def _created_in_gusto(ops_db: Path, employee_uuid: str) -> None:
+    """The ops store as after crosswalk provisioned worker 101 in Gusto as `employee_uuid`."""
+    created = delta(
+        "provision-101-gusto",
+        "provision_worker",
+        "gusto",
+        "worker",
+        "101",
+        "ann@example.com",
+        {"first_name": "Ann", "last_name": "Lee", "work_email": "ann@example.com"},
+    )
+    with OpsStore.open(ops_db) as store:
+        store.enqueue([created])
+        attempt = store.begin_attempt(created, "run-1")
+        store.complete_attempt(attempt, "succeeded", http_status=201)
+        store.mark_done(created.delta_id, employee_uuid)
+
+
+def test_echoes_of_crosswalks_own_writes_start_no_run_and_stay_in_the_inbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops_db = tmp_path / "ops.sqlite"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
+    _created_in_gusto(ops_db, "uuid-9")
+    with WebhookInbox.open(ops_db) as inbox:
+        echo = inbox.append(_gusto("e1", "employee.created", "uuid-9"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        echoed = worker_events_from_webhooks(dg.build_sensor_context(instance=_built(instance)))
+        assert isinstance(echoed, dg.SensorResult)
+        assert not echoed.run_requests and echoed.cursor == str(echo)
+        assert "echo crosswalk's own writes" in str(echoed.skip_reason)
+
+        # Another kind of change to the same record, and a change to another record, are not
+        # echoes: one run for them, keyed by their ids only.
+        with WebhookInbox.open(ops_db) as inbox:
+            updated = inbox.append(_gusto("e2", "employee.updated", "uuid-9"))
+            other = inbox.append(_gusto("e3", "employee.created", "uuid-10"))
+            kept = inbox.events_after(0)
+        assert [e.inbox_id for e in kept] == [echo, updated, other]  # nothing dropped
+        later = worker_events_from_webhooks(
+            dg.build_sensor_context(instance=instance, cursor=echoed.cursor)
+        )
+        assert isinstance(later, dg.SensorResult)
+        assert [r.run_key for r in later.run_requests or []] == [
+            f"webhooks:gusto:{updated}-{other}"
+        ]
+        assert later.run_requests[0].tags["crosswalk/subjects"] == "uuid-10,uuid-9"
+
+
+def test_an_event_long_after_crosswalks_write_is_not_an_echo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops_db = tmp_path / "ops.sqlite"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
+    _created_in_gusto(ops_db, "uuid-9")
+    long_ago = (datetime.now(UTC) - 2 * ECHO_WINDOW).isoformat(timespec="microseconds")
+    with sqlite3.connect(ops_db) as conn:  # the write was made long before the event
+        conn.execute("update sync_ledger set requested_at = ?, completed_at = ?", (long_ago,) * 2)
+    with WebhookInbox.open(ops_db) as inbox:
+        late = inbox.append(_gusto("e1", "employee.created", "uuid-9"))
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = worker_events_from_webhooks(dg.build_sensor_context(instance=_built(instance)))
+    assert isinstance(result, dg.SensorResult)
+    assert [r.run_key for r in result.run_requests or []] == [f"webhooks:gusto:{late}-{late}"]
+
+
+def _gusto(key: str, event_type: str, employee_uuid: str) -> InboxEvent:
+    body = orjson.dumps({"uuid": key, "event_type": event_type, "entity_uuid": employee_uuid})
+    return InboxEvent("gusto", f"gusto:{key}", event_type, [employee_uuid], None, body)

@@ -8,7 +8,7 @@ from typing import Any
 from orchestration.push.types import Delta
 
 NOW = datetime(2026, 3, 2, 9, 0)
-INSTANCES = {"harvest": "harvest_acme", "netsuite": "netsuite_sandbox"}
+INSTANCES = {"harvest": "harvest_acme", "netsuite": "netsuite_sandbox", "gusto": "gusto_acme"}
 
 
 def delta(

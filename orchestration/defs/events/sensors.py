@@ -3,7 +3,8 @@
 Each evaluation reads the inbox after its cursor (the last inbox id handled) and requests one run
 per system present, of that system's worker-events job, keyed by the inbox ids it covers, so a
 batch is requested once even if the cursor were lost. Duplicate deliveries never reach the inbox;
-out-of-order ones only ask for the same records to be read again. Until the worker deltas have
+out-of-order ones only ask for the same records to be read again; echoes of crosswalk's own
+writes ask for nothing (orchestration/webhooks/echoes.py). Until the worker deltas have
 been built once (a whole `crosswalk run`), the targeted path has nothing to build on: the sensor
 skips, saying so, and the events wait in the inbox. One batch may wait behind the run at work
 (its run queued until the warehouse pool frees); beyond that the events wait in the inbox and
@@ -20,6 +21,8 @@ from orchestration.defs.events.jobs import (
     event_job_name,
 )
 from orchestration.defs.push.assets import sync_key
+from orchestration.push.store import OpsStore
+from orchestration.webhooks.echoes import echo_ids
 from orchestration.webhooks.inbox import WebhookInbox
 
 BATCH_LIMIT = 1000
@@ -84,9 +87,11 @@ def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.Senso
         events = inbox.events_after(after, limit=BATCH_LIMIT)
     if not events:
         return dg.SensorResult(run_requests=[], cursor=str(after))
+    with OpsStore.open() as store:
+        echoes = echo_ids(store, events)
     requests = []
     for system in EVENT_SYSTEMS:
-        batch = [e for e in events if e.system == system]
+        batch = [e for e in events if e.system == system and e.inbox_id not in echoes]
         if not batch:
             continue
         subjects = sorted({s for e in batch for s in e.subject_ids})
@@ -104,4 +109,15 @@ def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.Senso
                 },
             )
         )
-    return dg.SensorResult(run_requests=requests, cursor=str(events[-1].inbox_id))
+    cursor = str(events[-1].inbox_id)
+    if echoes and not requests:
+        return dg.SensorResult(
+            skip_reason=(
+                f"{len(echoes)} events echo crosswalk's own writes (inbox ids "
+                f"{min(echoes)}-{max(echoes)}); the next scheduled poll reads those records"
+            ),
+            cursor=cursor,
+        )
+    if echoes:
+        context.log.info(f"{len(echoes)} events echo crosswalk's own writes: no run for them")
+    return dg.SensorResult(run_requests=requests, cursor=cursor)

@@ -1,0 +1,53 @@
+"""Webhook events that only echo crosswalk's own writes: they start no run.
+
+Provisioning a hire in Gusto makes Gusto post `employee.created` back about the employee
+crosswalk has just created. A targeted run for it would read back what was written, and the next
+wave of real changes would wait behind that run for the single-writer warehouse (the event bench:
+one `gusto_worker_events` run after each wave of hires). An event is an echo when crosswalk's
+write of the same kind to the same record was sent before the event reached the inbox and
+completed at most `ECHO_WINDOW` before it. Echoes stay in the inbox and the sensor's cursor moves
+past them; the system's next scheduled poll reads the record as usual, so nothing is lost. A
+person's change to the same record, of the same kind, inside the window waits for that poll too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from orchestration.push.store import OpsStore
+from orchestration.webhooks.inbox import InboxRow
+
+ECHO_WINDOW = timedelta(minutes=2)
+# (system, event type) -> the outbox operation whose write makes that event.
+ECHOED_OPERATION = {
+    ("gusto", "employee.created"): "create",
+    ("gusto", "employee.updated"): "update",
+    ("gusto", "employee.terminated"): "deactivate",
+}
+
+
+def echo_ids(store: OpsStore, events: Sequence[InboxRow]) -> set[int]:
+    """Inbox ids of the events in `events` that echo a write crosswalk made."""
+    candidates = [
+        e
+        for e in events
+        if (e.system, e.event_type) in ECHOED_OPERATION and len(e.subject_ids) == 1
+    ]
+    echoes: set[int] = set()
+    for system in {e.system for e in candidates}:
+        of_system = [e for e in candidates if e.system == system]
+        since = min(datetime.fromisoformat(e.received_at) for e in of_system) - ECHO_WINDOW
+        writes = store.writes_completed_since(system, since.isoformat(timespec="microseconds"))
+        for event in of_system:
+            received = datetime.fromisoformat(event.received_at)
+            operation = ECHOED_OPERATION[(system, event.event_type)]
+            if any(
+                w.record_id == event.subject_ids[0]
+                and w.operation == operation
+                and datetime.fromisoformat(w.requested_at) <= received
+                and received - datetime.fromisoformat(w.completed_at) <= ECHO_WINDOW
+                for w in writes
+            ):
+                echoes.add(event.inbox_id)
+    return echoes
