@@ -108,6 +108,7 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
     legs: dict[str, list[float]] = {"queued_to_started": [], "started_to_ended": []}
     steps: dict[str, list[float]] = {}
     created: list[float] = []
+    runs_per_job: dict[str, int] = {}
     others = 0  # scheduled polls and pushes meanwhile: they queue for the same warehouse pool
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         for record in instance.get_run_records():
@@ -115,6 +116,7 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
             if run.job_name not in job_names:
                 others += run.tags.get("dagster/schedule_name") is not None
                 continue
+            runs_per_job[run.job_name] = runs_per_job.get(run.job_name, 0) + 1
             if record.start_time is None:
                 continue
             created.append(record.create_timestamp.timestamp())
@@ -135,6 +137,7 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
         "event_runs": len(created),
         "event_scheduled_runs_meanwhile": others,
     }
+    figures |= {f"event_runs_{job}": n for job, n in sorted(runs_per_job.items())}
     figures |= {f"event_leg_run_{leg}_p50_s": _median(v) for leg, v in legs.items()}
     figures |= {f"event_step_{key}_p50_s": _median(v) for key, v in sorted(steps.items())}
     return figures

@@ -1,7 +1,9 @@
 """The jobs webhook events start.
 
-One system's ingestion, the dbt staging, canonical, history and quarantine models downstream of
-it plus the worker flows' sync models, and those flows' pushes.
+One system's ingestion, the dbt models on the path from it to the worker flows' sync models,
+the models their checks compare them with where the same ingestion changed those too, and the
+worker flows' pushes. Reconciliation, marts and the rest of the canonical picture wait for the
+next full cycle.
 
 Targeted by the asset graph, not by record: the vendor's ingestion is incremental (BambooHR's
 changed-since feed, Gusto's event feed), so the run reads just the changed records, and dbt
@@ -10,13 +12,11 @@ builds only the models on the path from that system to the worker deltas.
 
 import dagster as dg
 
+from orchestration.defs.events.selection import WithComparedAssets
 from orchestration.defs.push.assets import OPS_KEYS, push_key, sync_key
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 EVENT_SYSTEMS = ("bamboohr", "gusto")
-# dbt groups a targeted run rebuilds downstream of its system; reconciliation and marts wait
-# for the next full cycle.
-MODEL_GROUPS = ("staging", "canonical", "snapshots", "quarantine")
 
 
 def event_job_name(system: str) -> str:
@@ -27,11 +27,13 @@ def worker_event_selection(system: str) -> dg.AssetSelection:
     ingest = dg.AssetSelection.groups(system)
     deltas = dg.AssetSelection.assets(*(sync_key(flow) for flow in WORKER_FLOWS))
     pushes = dg.AssetSelection.assets(*(push_key(flow) for flow in WORKER_FLOWS), *OPS_KEYS)
-    # The whole modelled picture of the system's records, not only the path to the deltas: the
-    # canonical models' tests join across them (a worker's org unit, its history), and a run
-    # that rebuilt the worker alone fails them against a stale org unit.
-    modelled = dg.AssetSelection.groups(*MODEL_GROUPS)
-    return ingest | (ingest.downstream() & (modelled | deltas.upstream())) | pushes
+    changed = ingest.downstream()
+    # A check comparing a rebuilt model with one this ingestion also changed (a worker's org
+    # unit) needs that one rebuilt too, and what it is built from; one it did not change is as
+    # fresh as it was. dbt runs only the tests whose parents are all built or upstream of what
+    # is (orchestration/defs/transform/assets.py: indirect selection `buildable` in a subset).
+    modelled = WithComparedAssets(child=changed & deltas.upstream(), scope=changed)
+    return ingest | modelled | pushes
 
 
 # One definition per job, shared by the sensor and the code location (a second one would clash).

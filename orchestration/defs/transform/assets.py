@@ -112,12 +112,33 @@ def dbt_model_assets(
         if not seed_invocation(invocation_dir, parse_state):
             context.log.info("no parse state kept for this warehouse yet: dbt parses in full")
         try:
-            yield from dbt.cli(["build"], context=context, target_path=invocation_dir).stream()
+            yield from _build(dbt, context, invocation_dir).stream()
         finally:
             # Kept even after failed tests: the parse is valid whatever the build found.
             keep_state(invocation_dir, parse_state)
 
     return _dbt_models
+
+
+INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"  # read by dagster-dbt and dbt
+
+
+def _build(dbt: DbtCliResource, context: dg.AssetExecutionContext, target_path: Path) -> Any:
+    """`dbt build` of the selected assets; in a subset, only tests dbt can judge from them.
+
+    dbt's default indirect selection (`eager`) also runs a test of a model left out when it merely
+    refers to one that is selected (each time entry's worker exists): it compares the rebuilt
+    model with a stale one, and dagster-dbt logs its result as an observation, not a check.
+    `buildable` runs a test only when all its parents are built or upstream of what is. Not
+    forced when set already (dagster-dbt itself turns it to `empty` when it lists the checks).
+    """
+    if not context.is_subset or INDIRECT_SELECTION_ENV in os.environ:
+        return dbt.cli(["build"], context=context, target_path=target_path)
+    os.environ[INDIRECT_SELECTION_ENV] = "buildable"
+    try:  # dagster-dbt reads it when the invocation is made, not while it streams
+        return dbt.cli(["build"], context=context, target_path=target_path)
+    finally:
+        del os.environ[INDIRECT_SELECTION_ENV]
 
 
 def published_warehouse_asset(*upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
