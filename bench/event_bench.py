@@ -3,13 +3,14 @@
 The real path on a small firm of its own: `crosswalk run` builds and pushes once; then
 `crosswalk webhooks --register` and `dagster-daemon run` (the inbox sensor, run launcher and
 queue, as under `make demo`) run while HR hires through BambooHR's API, in waves of a few hires
-at once. A hire's latency is from its API call to its Harvest user being listed (polled every
-0.5 s). Also: the definitions load time (a fresh interpreter importing the code location, median
-of three). Target (issue 6): p95 ≤ 15 s.
+at once, after one warm-up hire (reported apart: the first run after the daemon starts loads the
+code location into the run launcher's fork server). A hire's latency is from its API call to its
+Harvest user being listed (polled every 0.2 s). Also: the definitions load time (a fresh
+interpreter importing the code location, median of three). Target (issue 6): p95 ≤ 15 s.
 
-Where the time goes, as medians: hire → its webhook in the inbox; inbox → the sensor's run
-created; created → started (queue, launch, the run worker loading the code location); started →
-ended; and each step of the event runs.
+Where the time goes, as medians over the measured waves' runs: hire → its webhook in the inbox;
+inbox → the sensor's run created; created → started (queue, launch); started → ended; and each
+step of the event runs.
 """
 
 from __future__ import annotations
@@ -91,10 +92,11 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, object]:
+def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> dict[str, object]:
     """Medians of each leg of the path, from the inbox and the Dagster instance.
 
-    `hired_at`: HCM id -> wall-clock time of the hire's API call.
+    `hired_at`: HCM id -> wall-clock time of the hire's API call; runs created before `since`
+    (wall clock) are left out.
     """
     with WebhookInbox.open(Path(env["CROSSWALK_OPS_DB"]), create=False) as inbox:
         events = inbox.events_after(0, limit=100_000)
@@ -113,6 +115,8 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         for record in instance.get_run_records():
             run = record.dagster_run
+            if record.create_timestamp.timestamp() < since:
+                continue
             if run.job_name not in job_names:
                 others += run.tags.get("dagster/schedule_name") is not None
                 continue
@@ -143,6 +147,33 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float]) -> dict[str, obje
     return figures
 
 
+def _wave(
+    sandbox: SandboxProcess, template: dict[str, str], label: str, hires: int, workdir: Path
+) -> tuple[list[float], dict[str, float]]:
+    """Hire `hires` people at once; their latencies to the PSA, and HCM id -> hire wall time."""
+    hired: dict[str, float] = {}
+    hired_at: dict[str, float] = {}
+    for n in range(hires):
+        started, wall = time.monotonic(), time.time()
+        hcm_id, email = hire(sandbox, template, first_name=f"{label}n{n}")
+        hired[email] = started
+        hired_at[hcm_id] = wall
+    latencies: list[float] = []
+    deadline = time.monotonic() + WAVE_TIMEOUT_SECONDS
+    while hired and time.monotonic() < deadline:
+        seen = _psa_emails(sandbox) & set(hired)
+        now = time.monotonic()
+        for email in seen:
+            latencies.append(now - hired.pop(email))
+        time.sleep(0.2)
+    if hired:
+        raise RuntimeError(
+            f"{len(hired)} hires of {label} never reached the PSA; "
+            f"daemon log: {(workdir / 'daemon.log').read_text()[-3000:]}"
+        )
+    return latencies, hired_at
+
+
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="crosswalk-event-bench-") as tmp:
         workdir = Path(tmp)
@@ -167,31 +198,23 @@ def run() -> dict[str, object]:
                     stderr=subprocess.STDOUT,
                 )
             template = billable_template(sandbox)
+            # The first run after the daemon starts loads the code location into the launcher's
+            # fork server (orchestration/run_worker/): a warm-up hire pays for it, reported
+            # apart, as a daemon that has run for a while has paid it long ago.
+            warm_up, _ = _wave(sandbox, template, "Warmup", 1, workdir)
+            measured_from = time.time()
             latencies: list[float] = []
             hired_at: dict[str, float] = {}
             for wave in range(WAVES):
-                hired = {}
-                for n in range(HIRES_PER_WAVE):
-                    started, wall = time.monotonic(), time.time()
-                    hcm_id, email = hire(sandbox, template, first_name=f"Wave{wave}n{n}")
-                    hired[email] = started
-                    hired_at[hcm_id] = wall
-                deadline = time.monotonic() + WAVE_TIMEOUT_SECONDS
-                while hired and time.monotonic() < deadline:
-                    seen = _psa_emails(sandbox) & set(hired)
-                    now = time.monotonic()
-                    for email in seen:
-                        latencies.append(now - hired.pop(email))
-                    time.sleep(0.5)
-                if hired:
-                    raise RuntimeError(
-                        f"{len(hired)} hires of wave {wave} never reached the PSA; "
-                        f"daemon log: {(workdir / 'daemon.log').read_text()[-3000:]}"
-                    )
+                wave_latencies, wave_hired_at = _wave(
+                    sandbox, template, f"Wave{wave}", HIRES_PER_WAVE, workdir
+                )
+                latencies += wave_latencies
+                hired_at |= wave_hired_at
             _stop(daemon)  # no run starts while the instance is read
             daemon = None
             _wait_for_launched_runs(env)
-            legs = breakdown(env, hired_at)
+            legs = breakdown(env, hired_at, since=measured_from)
         finally:
             _stop(daemon)
             if receiver is not None:
@@ -205,6 +228,8 @@ def run() -> dict[str, object]:
         "event_hire_to_psa_p95_s": round(p95, 1),
         "event_hire_to_psa_max_s": round(ordered[-1], 1),
         "event_hire_to_psa_target_p95_s": TARGET_P95_SECONDS,
+        "event_hire_to_psa_s": [round(latency, 1) for latency in latencies],
+        "event_warm_up_hire_after_daemon_start_s": round(warm_up[0], 1),
         "definitions_load_s": round(load_seconds, 1),
         **legs,
     }

@@ -124,19 +124,24 @@ INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"  # read by dagster-dbt and dbt
 
 
 def _build(dbt: DbtCliResource, context: dg.AssetExecutionContext, target_path: Path) -> Any:
-    """`dbt build` of the selected assets; in a subset, only tests dbt can judge from them.
+    """`dbt build` of the selected assets; a subset runs only the tests dbt can judge from them.
 
     dbt's default indirect selection (`eager`) also runs a test of a model left out when it merely
     refers to one that is selected (each time entry's worker exists): it compares the rebuilt
     model with a stale one, and dagster-dbt logs its result as an observation, not a check.
     `buildable` runs a test only when all its parents are built or upstream of what is. Not
     forced when set already (dagster-dbt itself turns it to `empty` when it lists the checks).
+    A subset is a targeted run (a webhook's, where every second counts): it writes no JSON
+    artifacts (manifest.json, run_results.json: ~0.5 s of a 2-core machine); its dbt.log stays.
     """
-    if not context.is_subset or INDIRECT_SELECTION_ENV in os.environ:
+    if not context.is_subset:
         return dbt.cli(["build"], context=context, target_path=target_path)
+    args = ["build", "--no-write-json"]
+    if INDIRECT_SELECTION_ENV in os.environ:
+        return dbt.cli(args, context=context, target_path=target_path)
     os.environ[INDIRECT_SELECTION_ENV] = "buildable"
     try:  # dagster-dbt reads it when the invocation is made, not while it streams
-        return dbt.cli(["build"], context=context, target_path=target_path)
+        return dbt.cli(args, context=context, target_path=target_path)
     finally:
         del os.environ[INDIRECT_SELECTION_ENV]
 
