@@ -28,6 +28,9 @@ SUITES = {
 }
 
 
+PARTIAL_SUITES = {"cycle"}
+
+
 def machine() -> dict[str, object]:
     return {
         "python": platform.python_version(),
@@ -42,9 +45,11 @@ def write(results: dict[str, dict[str, object]]) -> None:
     latest = RESULTS / "latest.json"
     merged = orjson.loads(latest.read_bytes()) if latest.exists() else {}
     for suite, figures in results.items():
-        # Figure by figure: a partial run (CROSSWALK_BENCH_CYCLE_SIZES=large) keeps the suite's
-        # other figures; `machine` says when the last of them was measured.
-        merged[suite] = {**merged.get(suite, {}), **figures}
+        # The cycle suite may run for some sizes only (CROSSWALK_BENCH_CYCLE_SIZES=large): figure
+        # by figure, its other sizes' figures stay (each size says when it was measured). Any
+        # other suite is measured whole: its figures replace the last ones, none left stale.
+        partial = suite in PARTIAL_SUITES
+        merged[suite] = {**merged.get(suite, {}), **figures} if partial else figures
     latest.write_bytes(orjson.dumps(merged, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     lines = ["# Benchmark results", "", "| suite | figure | value |", "|---|---|---|"]
     for suite, figures in sorted(merged.items()):
