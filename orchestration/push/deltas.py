@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
+from orchestration.lib.warehouse_lock import held_by_another_process
 from orchestration.push.types import Delta
 
 FLOWS = (
@@ -44,10 +45,6 @@ class DeltasNotBuilt(RuntimeError):
     """A flow's sync model is not in the warehouse yet (run dbt first)."""
 
 
-def _locked(error: BaseException) -> bool:
-    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
-
-
 def read_deltas(
     warehouse: Path, flows: Iterable[str] = FLOWS, *, wait_seconds: float = 600.0
 ) -> list[Delta]:
@@ -59,7 +56,7 @@ def read_deltas(
     if not warehouse.exists():
         raise DeltasNotBuilt(f"no warehouse at {warehouse}: run `crosswalk run` first")
     for attempt in Retrying(
-        retry=retry_if_exception(_locked),
+        retry=retry_if_exception(held_by_another_process),
         stop=stop_after_delay(wait_seconds),
         wait=wait_random_exponential(multiplier=0.5, max=10),
         reraise=True,

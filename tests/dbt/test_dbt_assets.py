@@ -39,6 +39,7 @@ from orchestration.lib.business_clock import (
     sandbox_business_now,
 )
 from tests.dbt.conftest import BuiltWarehouse, crosswalk_run, run_id_of
+from tests.support.warehouse_reader import hold_until_a_retry
 
 BUILT_TYPES = ("model", "seed", "snapshot")
 
@@ -430,3 +431,22 @@ def test_dbt_commands_build_no_in_process_adapter_nor_ask_dbt_its_version(
 
     monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
     assert resource._cli_version == version.parse(dbt.version.__version__)
+
+
+def test_a_dbt_build_waits_for_a_reader_holding_the_warehouse(
+    built_warehouse: BuiltWarehouse, hcm_staging: dg.AssetKey, tmp_path: Path
+) -> None:
+    # A push reading its deltas outside the warehouse pool holds the file as dbt starts: the
+    # dbt step is refused, run again, and builds the model once the reader has gone.
+    env = built_warehouse.copy_to(tmp_path)
+    reader = hold_until_a_retry(env["CROSSWALK_WAREHOUSE"], Path(env["DAGSTER_HOME"]))
+    result = crosswalk_run(env, "--select", f'key:"{hcm_staging.to_user_string()}"')
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert hcm_staging.to_user_string() in result.stdout  # materialized
+
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        retries = instance.all_logs(
+            run_id_of(result.stdout), of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY
+        )
+    assert retries and all(e.step_key == "dbt_models" for e in retries)

@@ -17,6 +17,7 @@ from orchestration.defs.ingest.assets import VENDORS, WAREHOUSE_POOL
 from tests.support.contract import RAW_TABLES
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.warehouse_reader import hold_until_a_retry
 
 
 def test_every_raw_table_is_an_asset_keyed_vendor_slash_table() -> None:
@@ -137,3 +138,31 @@ def test_materializing_twice_in_one_process_succeeds(
         for table in RAW_TABLES["harvest"]:
             landed = conn.execute(f"select count(*) from raw_harvest.{table}").fetchone()[0]
             assert counts[table] == landed > 0, table
+
+
+def test_ingestion_waits_for_a_reader_holding_the_warehouse_and_loses_nothing(
+    run_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    # A push reads its deltas with a short read-only connection outside the warehouse pool; a
+    # writer starting meanwhile is refused by DuckDB. Here the reader holds the file until the
+    # run has retried its step.
+    env = run_env(run_sandbox, tmp_path)
+    warehouse = env["CROSSWALK_WAREHOUSE"]
+    duckdb.connect(warehouse).close()
+    reader = hold_until_a_retry(warehouse, Path(env["DAGSTER_HOME"]))
+    result = crosswalk_run(env, "--select", "group:bamboohr", "--no-push")
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        (record,) = instance.get_run_records(limit=1)
+        retries = instance.all_logs(
+            record.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY
+        )
+    assert retries, "the refused step was not retried"
+    assert all(e.step_key == "bamboohr_raw" for e in retries)
+    truth = httpx.get(run_sandbox.base("control") + "/truth/counts", timeout=120).json()
+    with duckdb.connect(warehouse, read_only=True) as conn:
+        for table, expected in truth["bamboohr"].items():
+            landed = conn.execute(f'select count(*) from raw_bamboohr."{table}"').fetchone()[0]
+            assert landed == expected, f"bamboohr/{table}: {landed} landed, truth {expected}"

@@ -17,6 +17,7 @@ from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from orchestration.lib.dlt_translator import CrosswalkDltTranslator
 from orchestration.lib.pipelines import build_pipeline
+from orchestration.lib.warehouse_lock import retry_while_held
 
 # Vendors whose sources are wired into the graph. An import error in one of them must fail the
 # code location loudly, never drop the vendor silently.
@@ -96,17 +97,20 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
     def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource) -> Iterator[Any]:
         pipeline = build_pipeline(vendor)
         materialized: list[dg.MaterializeResult] = []
-        for event in dlt.run(
-            context=context,
-            dlt_source=make_source(),
-            dlt_pipeline=pipeline,
-            dagster_dlt_translator=translator,
-        ):
-            if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
-                materialized.append(event)  # dagster-dlt yields them all after the load
-            else:
-                yield event
-        counts = row_counts(pipeline, [event.asset_key.path[-1] for event in materialized])
+        # Refused by a push reading the warehouse: run again (a failed load's package is loaded
+        # first by the next run of the pipeline, so nothing is lost or loaded twice).
+        with retry_while_held():
+            for event in dlt.run(
+                context=context,
+                dlt_source=make_source(),
+                dlt_pipeline=pipeline,
+                dagster_dlt_translator=translator,
+            ):
+                if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
+                    materialized.append(event)  # dagster-dlt yields them all after the load
+                else:
+                    yield event
+            counts = row_counts(pipeline, [event.asset_key.path[-1] for event in materialized])
         for event in materialized:
             resource = event.asset_key.path[-1]
             count = (

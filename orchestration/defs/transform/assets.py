@@ -30,6 +30,7 @@ from orchestration.defs.transform.translator import CrosswalkDbtTranslator
 from orchestration.environment import warehouse_path
 from orchestration.lib.business_clock import business_now
 from orchestration.lib.publish import bi_schemas, bi_warehouse_path, publish
+from orchestration.lib.warehouse_lock import retry_while_held
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["bi", "published_warehouse"])
 PROFILE_WAREHOUSE_ENV = "CROSSWALK_WAREHOUSE"
@@ -112,7 +113,10 @@ def dbt_model_assets(
         if not seed_invocation(invocation_dir, parse_state):
             context.log.info("no parse state kept for this warehouse yet: dbt parses in full")
         try:
-            yield from _build(dbt, context, invocation_dir).stream()
+            # Refused by a push reading the warehouse as dbt opened it: the nodes refused fail;
+            # the step runs again (a node built meanwhile is built once more, as dbt builds do).
+            with retry_while_held():
+                yield from _build(dbt, context, invocation_dir).stream()
         finally:
             # Kept even after failed tests: the parse is valid whatever the build found.
             keep_state(invocation_dir, parse_state)
