@@ -1,9 +1,9 @@
 """The jobs webhook events start.
 
-One system's ingestion, the dbt models on the path from it to the worker flows' sync models,
-the models their checks compare them with where the same ingestion changed those too, and the
-worker flows' pushes. Reconciliation, marts and the rest of the canonical picture wait for the
-next full cycle.
+One system's ingestion, the dbt models on the path from it to the worker flows' sync models and
+the worker history snapshot, the models their checks compare them with where the same ingestion
+changed those too, and the worker flows' pushes. Reconciliation, marts and the rest of the
+canonical picture wait for the next full cycle.
 
 Targeted by the asset graph, not by record: the vendor's ingestion is incremental (BambooHR's
 changed-since feed, Gusto's event feed), so the run reads just the changed records, and dbt
@@ -17,6 +17,7 @@ from orchestration.defs.push.assets import OPS_KEYS, push_key, sync_key
 
 WORKER_FLOWS = ("provision_worker", "update_worker", "offboard_worker")
 EVENT_SYSTEMS = ("bamboohr", "gusto")
+HISTORY_GROUPS = ("snapshots",)
 
 
 def event_job_name(system: str) -> str:
@@ -32,7 +33,11 @@ def worker_event_selection(system: str) -> dg.AssetSelection:
     # unit) needs that one rebuilt too, and what it is built from; one it did not change is as
     # fresh as it was. dbt runs only the tests whose parents are all built or upstream of what
     # is (orchestration/defs/transform/assets.py: indirect selection `buildable` in a subset).
-    modelled = WithComparedAssets(child=changed & deltas.upstream(), scope=changed)
+    # Worker history (a snapshot of the golden record) too: a snapshot keeps only the versions it
+    # sees, so one taken per event keeps each change, where the daily full cycle would keep the
+    # last of the day's. It runs beside the path (4 dbt threads), not on it.
+    history = changed & dg.AssetSelection.groups(*HISTORY_GROUPS)
+    modelled = WithComparedAssets(child=(changed & deltas.upstream()) | history, scope=changed)
     return ingest | modelled | pushes
 
 
