@@ -150,8 +150,17 @@ def test_one_batch_waits_behind_the_run_at_work_and_later_events_in_the_inbox(
         assert [r.tags["crosswalk/subjects"] for r in later.run_requests or []] == ["102"]
 
 
+@pytest.fixture
+def provisioned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sensor's ops store, as after crosswalk provisioned worker 101 in Gusto as uuid-9."""
+    ops_db = tmp_path / "ops.sqlite"
+    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
+    _created_in_gusto(ops_db, "uuid-9")
+    return ops_db
+
+
 def _created_in_gusto(ops_db: Path, employee_uuid: str) -> None:
-    """The ops store as after crosswalk provisioned worker 101 in Gusto as `employee_uuid`."""
+    """Record in `ops_db` crosswalk's create of worker 101 in Gusto, as `employee_uuid`."""
     created = delta(
         "provision-101-gusto",
         "provision_worker",
@@ -169,11 +178,9 @@ def _created_in_gusto(ops_db: Path, employee_uuid: str) -> None:
 
 
 def test_echoes_of_crosswalks_own_writes_start_no_run_and_stay_in_the_inbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    provisioned: Path,
 ) -> None:
-    ops_db = tmp_path / "ops.sqlite"
-    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
-    _created_in_gusto(ops_db, "uuid-9")
+    ops_db = provisioned
     with WebhookInbox.open(ops_db) as inbox:
         echo = inbox.append(_gusto("e1", "employee.created", "uuid-9"))
     with dg.DagsterInstance.ephemeral() as instance:
@@ -199,12 +206,8 @@ def test_echoes_of_crosswalks_own_writes_start_no_run_and_stay_in_the_inbox(
         assert later.run_requests[0].tags["crosswalk/subjects"] == "uuid-10,uuid-9"
 
 
-def test_an_event_long_after_crosswalks_write_is_not_an_echo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ops_db = tmp_path / "ops.sqlite"
-    monkeypatch.setenv("CROSSWALK_OPS_DB", str(ops_db))
-    _created_in_gusto(ops_db, "uuid-9")
+def test_an_event_long_after_crosswalks_write_is_not_an_echo(provisioned: Path) -> None:
+    ops_db = provisioned
     long_ago = (datetime.now(UTC) - 2 * ECHO_WINDOW).isoformat(timespec="microseconds")
     with sqlite3.connect(ops_db) as conn:  # the write was made long before the event
         conn.execute("update sync_ledger set requested_at = ?, completed_at = ?", (long_ago,) * 2)
