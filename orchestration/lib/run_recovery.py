@@ -25,12 +25,20 @@ ENDED = {
 ALIVE = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
-def process_tags() -> dict[str, str]:
-    """Tags that let a later run on this host tell whether this one's process still lives."""
-    return {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+def process_tags(pid: int | None = None) -> dict[str, str]:
+    """Tags that let a later run on this host tell whether its process (default: this one) lives."""
+    return {HOST_TAG: socket.gethostname(), PID_TAG: str(pid if pid is not None else os.getpid())}
 
 
-def _pid_alive(pid: int) -> bool:
+def worker_pid(run: dg.DagsterRun) -> int | None:
+    """The pid of `run`'s process if it was tagged as running on this host."""
+    pid = run.tags.get(PID_TAG, "")
+    if run.tags.get(HOST_TAG) != socket.gethostname() or not pid.isdigit():
+        return None
+    return int(pid)
+
+
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -46,8 +54,8 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     failed = []
     for record in instance.get_run_records(dg.RunsFilter(statuses=ALIVE, tags={HOST_TAG: host})):
         run = record.dagster_run
-        pid = run.tags.get(PID_TAG, "")
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        pid = worker_pid(run)
+        if pid is not None and not pid_alive(pid):
             instance.report_run_failed(run, message=f"its process ({pid} on {host}) is gone")
             failed.append(run.run_id)
     return failed

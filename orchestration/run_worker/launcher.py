@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 from collections.abc import Mapping
 from typing import IO, Any, Self
 
 import dagster as dg
-import psutil
 from dagster._core.launcher import (
     CheckRunHealthResult,
     LaunchRunContext,
@@ -35,7 +33,7 @@ from dagster._core.origin import RepositoryPythonOrigin
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import ConfigurableClass, ConfigurableClassData, serialize_value
 
-from orchestration.lib.run_recovery import HOST_TAG, PID_TAG
+from orchestration.lib.run_recovery import pid_alive, process_tags, worker_pid
 from orchestration.run_worker.protocol import READY, STALE
 
 
@@ -155,20 +153,13 @@ class ForkingRunLauncher(RunLauncher, ConfigurableClass):
             set_exit_code_on_failure=True,
         )
         pid = self._fork(args)
-        self._instance.add_run_tags(run.run_id, {HOST_TAG: socket.gethostname(), PID_TAG: str(pid)})
-
-    def _worker_pid(self, run: dg.DagsterRun) -> int | None:
-        """The pid of `run`'s worker if it ran on this host."""
-        pid = run.tags.get(PID_TAG, "")
-        if run.tags.get(HOST_TAG) != socket.gethostname() or not pid.isdigit():
-            return None
-        return int(pid)
+        self._instance.add_run_tags(run.run_id, process_tags(pid))
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
-        pid = self._worker_pid(run)
+        pid = worker_pid(run)
         if pid is None:
             return False
         self._instance.report_run_canceling(run)
@@ -183,17 +174,14 @@ class ForkingRunLauncher(RunLauncher, ConfigurableClass):
         return True
 
     def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
-        pid = self._worker_pid(run)
+        pid = worker_pid(run)
         if pid is None:
             # Run monitoring fails a run whose worker is anything but RUNNING, UNKNOWN included;
             # a worker this host cannot see (another host's, or started without the tags) is not
             # known to be dead.
             return CheckRunHealthResult(WorkerStatus.RUNNING, "not a worker of this host")
-        try:
-            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            alive = False
-        if alive:
+        # Never a zombie: the fork server's exited children are reaped by the kernel.
+        if pid_alive(pid):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker {pid} is gone")
 
