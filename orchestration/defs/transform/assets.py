@@ -138,16 +138,16 @@ def _build(dbt: DbtCliResource, context: dg.AssetExecutionContext, target_path: 
     A subset is a targeted run (a webhook's, where every second counts): it writes no JSON
     artifacts (manifest.json, run_results.json: ~0.5 s of a 2-core machine); its dbt.log stays.
     """
-    if not context.is_subset:
-        return dbt.cli(["build"], context=context, target_path=target_path)
-    args = ["build", "--no-write-json"]
-    if INDIRECT_SELECTION_ENV in os.environ:
-        return dbt.cli(args, context=context, target_path=target_path)
-    os.environ[INDIRECT_SELECTION_ENV] = "buildable"
+    subset = context.is_subset
+    args = ["build", "--no-write-json"] if subset else ["build"]
+    defaulted = subset and INDIRECT_SELECTION_ENV not in os.environ
+    if defaulted:
+        os.environ[INDIRECT_SELECTION_ENV] = "buildable"
     try:  # dagster-dbt reads it when the invocation is made, not while it streams
         return dbt.cli(args, context=context, target_path=target_path)
     finally:
-        del os.environ[INDIRECT_SELECTION_ENV]
+        if defaulted:
+            del os.environ[INDIRECT_SELECTION_ENV]
 
 
 def published_warehouse_asset(*upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
