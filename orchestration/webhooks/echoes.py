@@ -38,16 +38,17 @@ def echo_ids(store: OpsStore, events: Sequence[InboxRow]) -> set[int]:
     for system in {e.system for e in candidates}:
         of_system = [e for e in candidates if e.system == system]
         since = min(datetime.fromisoformat(e.received_at) for e in of_system) - ECHO_WINDOW
-        writes = store.writes_completed_since(system, since.isoformat(timespec="microseconds"))
+        # (record, operation) -> when each such write was sent and completed
+        spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+        for w in store.writes_completed_since(system, since.isoformat(timespec="microseconds")):
+            span = (datetime.fromisoformat(w.requested_at), datetime.fromisoformat(w.completed_at))
+            spans.setdefault((w.record_id, w.operation), []).append(span)
         for event in of_system:
             received = datetime.fromisoformat(event.received_at)
-            operation = ECHOED_OPERATION[(system, event.event_type)]
+            key = (event.subject_ids[0], ECHOED_OPERATION[(system, event.event_type)])
             if any(
-                w.record_id == event.subject_ids[0]
-                and w.operation == operation
-                and datetime.fromisoformat(w.requested_at) <= received
-                and received - datetime.fromisoformat(w.completed_at) <= ECHO_WINDOW
-                for w in writes
+                requested <= received and received - completed <= ECHO_WINDOW
+                for requested, completed in spans.get(key, [])
             ):
                 echoes.add(event.inbox_id)
     return echoes
