@@ -23,8 +23,6 @@ from orchestration.lib.run_recovery import PID_TAG
 from orchestration.run_worker.launcher import ForkingRunLauncher
 from tests.support import launcher_jobs
 
-FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -65,7 +63,7 @@ def _wait(instance: dg.DagsterInstance, run_id: str, seconds: float = 120) -> dg
     while time.monotonic() < deadline:
         run = instance.get_run_by_id(run_id)
         assert run is not None
-        if run.status in FINISHED:
+        if run.is_finished:
             return run
         time.sleep(0.2)
     raise AssertionError(f"run {run_id} did not finish in {seconds:.0f}s")

@@ -14,8 +14,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-
 
 def _retried_or_ended(dagster_home: Path) -> bool:
     if not (dagster_home / "dagster.yaml").exists():
@@ -26,7 +24,7 @@ def _retried_or_ended(dagster_home: Path) -> bool:
             return False
         run = records[0].dagster_run
         retried = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY)
-        return bool(retried) or run.status in FINISHED
+        return bool(retried) or run.is_finished
 
 
 def hold_until_a_retry(
