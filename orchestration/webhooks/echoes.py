@@ -27,13 +27,23 @@ ECHOED_OPERATION = {
 }
 
 
-def echo_ids(store: OpsStore, events: Sequence[InboxRow]) -> set[int]:
-    """Inbox ids of the events in `events` that echo a write crosswalk made."""
+def echo_ids(events: Sequence[InboxRow]) -> set[int]:
+    """Inbox ids of the events in `events` that echo a write crosswalk made.
+
+    The ops store is read only when some event is of a kind crosswalk's writes make.
+    """
     candidates = [
         e
         for e in events
         if (e.system, e.event_type) in ECHOED_OPERATION and len(e.subject_ids) == 1
     ]
+    if not candidates:
+        return set()
+    with OpsStore.open() as store:
+        return _echoes(store, candidates)
+
+
+def _echoes(store: OpsStore, candidates: Sequence[InboxRow]) -> set[int]:
     echoes: set[int] = set()
     for system in {e.system for e in candidates}:
         of_system = [e for e in candidates if e.system == system]

@@ -21,7 +21,6 @@ from orchestration.defs.events.jobs import (
     event_job_name,
 )
 from orchestration.defs.push.assets import sync_key
-from orchestration.push.store import OpsStore
 from orchestration.webhooks.echoes import echo_ids
 from orchestration.webhooks.inbox import WebhookInbox
 
@@ -87,8 +86,7 @@ def worker_events_from_webhooks(context: dg.SensorEvaluationContext) -> dg.Senso
         events = inbox.events_after(after, limit=BATCH_LIMIT)
     if not events:
         return dg.SensorResult(run_requests=[], cursor=str(after))
-    with OpsStore.open() as store:
-        echoes = echo_ids(store, events)
+    echoes = echo_ids(events)
     requests = []
     for system in EVENT_SYSTEMS:
         batch = [e for e in events if e.system == system and e.inbox_id not in echoes]
