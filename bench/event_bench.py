@@ -8,9 +8,9 @@ code location into the run launcher's fork server). A hire's latency is from its
 Harvest user being listed (polled every 0.2 s). Also: the definitions load time (a fresh
 interpreter importing the code location, median of three). Target (issue 6): p95 ≤ 15 s.
 
-Where the time goes, as medians over the measured waves' runs: hire → its webhook in the inbox;
-inbox → the sensor's run created; created → started (queue, launch); started → ended; and each
-step of the event runs.
+Where the time goes, as medians over the measured hires, each leg to the next: hire → its webhook
+in the inbox → the sensor's run created → started (queue, launch) → its provisioning step ended;
+and over the measured runs: started → ended, and each step.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +42,17 @@ WAVES = 4
 HIRES_PER_WAVE = 5
 WAVE_TIMEOUT_SECONDS = 600
 TARGET_P95_SECONDS = 15.0
+PROVISION_STEP = "push__provision_worker"
+
+
+@dataclass(frozen=True)
+class _EventRun:
+    """Wall-clock moments of one event run (None: not reached)."""
+
+    created: float
+    started: float | None
+    ended: float | None
+    provisioned: float | None  # its provisioning step ended: the new hires are in the PSA
 
 
 def definitions_load_seconds(env: dict[str, str]) -> float:
@@ -93,10 +105,12 @@ def _median(values: list[float]) -> float | None:
 
 
 def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> dict[str, object]:
-    """Medians of each leg of the path, from the inbox and the Dagster instance.
+    """Medians of each leg of the path, per hire, from the inbox and the Dagster instance.
 
     `hired_at`: HCM id -> wall-clock time of the hire's API call; runs created before `since`
-    (wall clock) are left out.
+    (wall clock) are left out. A hire's run is the first event run created after its webhook
+    reached the inbox; its legs run from there to that run's provisioning step ending, so they
+    add up to the hire's latency (less the PSA poll's 0.2 s).
     """
     with WebhookInbox.open(Path(env["CROSSWALK_OPS_DB"]), create=False) as inbox:
         events = inbox.events_after(0, limit=100_000)
@@ -107,9 +121,8 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
             if subject in hired_at:
                 received[subject] = min(received.get(subject, stamp), stamp)
     job_names = {job.name for job in WORKER_EVENT_JOBS}
-    legs: dict[str, list[float]] = {"queued_to_started": [], "started_to_ended": []}
+    runs: list[_EventRun] = []
     steps: dict[str, list[float]] = {}
-    created: list[float] = []
     runs_per_job: dict[str, int] = {}
     others = 0  # scheduled polls and pushes meanwhile: they queue for the same warehouse pool
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
@@ -121,28 +134,43 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
                 others += run.tags.get("dagster/schedule_name") is not None
                 continue
             runs_per_job[run.job_name] = runs_per_job.get(run.job_name, 0) + 1
-            if record.start_time is None:
-                continue
-            created.append(record.create_timestamp.timestamp())
-            legs["queued_to_started"].append(record.start_time - created[-1])
-            if record.end_time is not None:
-                legs["started_to_ended"].append(record.end_time - record.start_time)
-            for stat in instance.get_run_step_stats(run.run_id):
+            stats = instance.get_run_step_stats(run.run_id)
+            for stat in stats:
                 if stat.start_time is not None and stat.end_time is not None:
                     steps.setdefault(stat.step_key, []).append(stat.end_time - stat.start_time)
-    to_inbox = [received[h] - hired_at[h] for h in received]
-    # The run that took an event is the first created after it reached the inbox (an event no
-    # run took has no such leg, rather than a zero).
-    taken = [(min((c for c in created if c >= r), default=None), r) for r in received.values()]
-    to_run = [run - r for run, r in taken if run is not None]
-    figures: dict[str, object] = {
-        "event_leg_hire_to_inbox_p50_s": _median(to_inbox),
-        "event_leg_inbox_to_run_created_p50_s": _median(to_run),
-        "event_runs": len(created),
+            provisioned = [s.end_time for s in stats if s.step_key == PROVISION_STEP]
+            runs.append(
+                _EventRun(
+                    created=record.create_timestamp.timestamp(),
+                    started=record.start_time,
+                    ended=record.end_time,
+                    provisioned=provisioned[0] if provisioned else None,
+                )
+            )
+    runs.sort(key=lambda r: r.created)
+    legs: dict[str, list[float]] = {
+        "hire_to_inbox": [received[h] - hired_at[h] for h in received],
+        "inbox_to_run_created": [],
+        "run_created_to_started": [],
+        "run_started_to_provisioned": [],
+    }
+    for reached_inbox in received.values():
+        taken = next((r for r in runs if r.created >= reached_inbox), None)
+        if taken is None:  # no run took it: no such leg, rather than a zero
+            continue
+        legs["inbox_to_run_created"].append(taken.created - reached_inbox)
+        if taken.started is not None:
+            legs["run_created_to_started"].append(taken.started - taken.created)
+            if taken.provisioned is not None:
+                legs["run_started_to_provisioned"].append(taken.provisioned - taken.started)
+    whole_runs = [r.ended - r.started for r in runs if r.started and r.ended]
+    figures: dict[str, object] = {f"event_leg_{leg}_p50_s": _median(v) for leg, v in legs.items()}
+    figures |= {
+        "event_leg_run_started_to_ended_p50_s": _median(whole_runs),
+        "event_runs": len(runs),
         "event_scheduled_runs_meanwhile": others,
     }
     figures |= {f"event_runs_{job}": n for job, n in sorted(runs_per_job.items())}
-    figures |= {f"event_leg_run_{leg}_p50_s": _median(v) for leg, v in legs.items()}
     figures |= {f"event_step_{key}_p50_s": _median(v) for key, v in sorted(steps.items())}
     return figures
 
