@@ -7,6 +7,7 @@ fork server per code location (orchestration/run_worker/fork_server.py) that has
 starts each run in a process forked from it; the run itself executes exactly as under `dagster api
 execute_run`. The first launch after the daemon starts loads the code (as a cold start does); a
 changed code location (its Python files or the dbt project) is loaded again at the next launch.
+A load that outlasts the instance's `code_servers.local_startup_timeout` fails the launch.
 
 Each run worker's host and pid are tags of its run (the ones `crosswalk run` sets,
 orchestration/lib/run_recovery.py), so run monitoring can tell a dead worker
@@ -16,6 +17,7 @@ orchestration/lib/run_recovery.py), so run monitoring can tell a dead worker
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -42,9 +44,13 @@ class ForkServerGone(RuntimeError):
 
 
 class ForkServer:
-    """One running fork server for a code location, and the pipe to it."""
+    """One running fork server for a code location, and the pipe to it.
 
-    def __init__(self, origin: RepositoryPythonOrigin) -> None:
+    It must have loaded the code location within `load_timeout` seconds, or it is killed (a
+    location that hangs on import would otherwise hang every launch behind it).
+    """
+
+    def __init__(self, origin: RepositoryPythonOrigin, load_timeout: float) -> None:
         pointer = origin.code_pointer
         self.process = subprocess.Popen(
             [
@@ -58,6 +64,15 @@ class ForkServer:
             stdout=subprocess.PIPE,
             text=True,
         )
+        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
+        # Nothing is buffered before the first reply, so the pipe itself says when it arrives.
+        if not select.select([stdout], [], [], load_timeout)[0]:
+            self.process.kill()
+            self.process.wait()
+            raise ForkServerGone(
+                f"the run worker fork server did not load the code location in {load_timeout:.0f}"
+                " s (the instance's code_servers.local_startup_timeout); killed"
+            )
         self._expect(READY)
 
     def _reply(self) -> str:
@@ -130,7 +145,8 @@ class ForkingRunLauncher(RunLauncher, ConfigurableClass):
             for _ in range(2):
                 server = self._servers.get(key)
                 if server is None or server.process.poll() is not None:
-                    server = self._servers[key] = ForkServer(origin)
+                    timeout = self._instance.code_server_process_startup_timeout
+                    server = self._servers[key] = ForkServer(origin, load_timeout=timeout)
                 try:
                     pid = server.fork(args)
                 except ForkServerGone:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +17,15 @@ from pathlib import Path
 import dagster as dg
 import psutil
 import pytest
+from dagster._core.code_pointer import ModuleCodePointer
 from dagster._core.launcher import WorkerStatus
+from dagster._core.origin import RepositoryPythonOrigin
 
 from orchestration.instance import TEMPLATE
 from orchestration.lib.run_recovery import PID_TAG
-from orchestration.run_worker.launcher import ForkingRunLauncher
+from orchestration.run_worker.launcher import ForkingRunLauncher, ForkServer, ForkServerGone
 from tests.support import launcher_jobs
+from tests.support.sandbox_process import REPO
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +127,33 @@ def test_terminate_interrupts_the_worker_and_the_run_is_canceled(
     _wait_started(instance, run_id)
     assert instance.run_launcher.terminate(run_id)
     assert _wait(instance, run_id, seconds=60).status == dg.DagsterRunStatus.CANCELED
-    assert not psutil.pid_exists(_worker_pid(instance, run_id)) or (
-        psutil.Process(_worker_pid(instance, run_id)).status() == psutil.STATUS_ZOMBIE
+    assert _gone(_worker_pid(instance, run_id))  # exited and reaped: the server keeps no zombie
+
+
+def _gone(pid: int, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not psutil.pid_exists(pid)
+
+
+def test_a_code_location_that_never_loads_is_killed_after_the_startup_timeout(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid_file = workdir / "hanging.pid"
+    monkeypatch.setenv("CROSSWALK_TEST_HANG_PID", str(pid_file))
+    origin = RepositoryPythonOrigin(
+        executable_path=sys.executable,
+        code_pointer=ModuleCodePointer(
+            module="tests.support.hanging_location",
+            fn_name="never_loaded",
+            working_directory=str(REPO),
+        ),
     )
+    with pytest.raises(ForkServerGone, match=r"did not load the code location in 3 s"):
+        ForkServer(origin, load_timeout=3)
+    # It had started loading (the module's import ran) and was killed, not left hanging.
+    assert _gone(int(pid_file.read_text()), seconds=5)
 
 
 def test_a_killed_worker_is_reported_dead_to_run_monitoring(
@@ -139,9 +167,7 @@ def test_a_killed_worker_is_reported_dead_to_run_monitoring(
     assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
     pid = _worker_pid(instance, run_id)
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while psutil.pid_exists(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    assert _gone(pid)
     health = launcher.check_run_worker_health(run)
     assert health.status == WorkerStatus.FAILED and str(pid) in (health.msg or "")
 
