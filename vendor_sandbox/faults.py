@@ -34,7 +34,9 @@ class FaultProfile(BaseModel):
     """Probabilities per request, and requests that always fail (the vendor's 5xx).
 
     `fail_all` names systems whose every request fails; `fail_paths` shell patterns (`fnmatch`)
-    on the request path.
+    on the request path. `fail_next` and `throttle_next` fail only the next N requests matching
+    `"<METHOD> <path pattern>"` (a 5xx, or a throttle with Retry-After), then let them through:
+    a vendor's passing bad minute, deterministically.
     """
 
     name: str = "custom"
@@ -52,6 +54,8 @@ class FaultProfile(BaseModel):
     systems: list[str] = Field(default_factory=lambda: list(SYSTEMS))
     fail_all: list[str] = Field(default_factory=list)
     fail_paths: list[str] = Field(default_factory=list)
+    fail_next: dict[str, int] = Field(default_factory=dict)
+    throttle_next: dict[str, int] = Field(default_factory=dict)
 
 
 PROFILES: dict[str, FaultProfile] = {
@@ -106,19 +110,37 @@ class FaultInjector:
     """Holds the active profile and decides, per request, which fault (if any) to inject."""
 
     def __init__(self, profile: FaultProfile, seed: int = 0) -> None:
-        self.profile = profile
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.counters = FaultCounters()
+        self.set_profile(profile)
 
     def set_profile(self, profile: FaultProfile) -> None:
         with self._lock:
             self.profile = profile
+            # (fault, method, path pattern) -> how many more matching requests get it
+            self._next: dict[tuple[str, str, str], int] = {}
+            plans = (("error", profile.fail_next), ("throttle", profile.throttle_next))
+            for fault, planned in plans:
+                for key, times in planned.items():
+                    method, _, pattern = key.partition(" ")
+                    self._next[(fault, method.upper(), pattern)] = times
+
+    def _next_planned(self, method: str, path: str) -> str | None:
+        """The fault planned for this request by `fail_next` / `throttle_next`, counted down."""
+        for (fault, planned_method, pattern), left in self._next.items():
+            if left > 0 and method == planned_method and fnmatch.fnmatchcase(path, pattern):
+                self._next[(fault, planned_method, pattern)] = left - 1
+                return fault
+        return None
 
     def decide(self, system: str, method: str, path: str = "") -> str | None:
         """One of 'error', 'throttle', 'slow', 'timeout', 'lost_reply' or None."""
         with self._lock:
             profile = self.profile
+            planned = self._next_planned(method, path)
+            if planned is not None:
+                return planned
             if system in profile.fail_all:
                 return "error"
             if any(fnmatch.fnmatchcase(path, pattern) for pattern in profile.fail_paths):
