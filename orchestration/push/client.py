@@ -5,7 +5,11 @@ built from the same dlt config and secrets as the sources, so a tenant configure
 configured to be written. A request goes through the tenant's circuit, then its pacer, then the
 wire; an answer of 408, 429 or 5xx, a timeout or a broken connection (a lost reply) raises
 TransientFailure with the vendor's Retry-After; any other answer is the handler's to read.
-Retries are the engine's: here one call is one request (Gusto's expired token aside).
+A request that failed so is sent again here (`request_attempts` in all, each through circuit and
+pacer) when sending it twice is harmless: the vendor said it did nothing (429, 503), or the
+method means the same sent twice (GET, PUT, DELETE; a handler vouches for others with
+`idempotent=True`). Otherwise, and after the last try, the failure is the engine's, which
+retries the whole delta (a create that may have landed is looked up before it is made again).
 Errors name the method and path, never a header or a query string.
 """
 
@@ -21,6 +25,7 @@ import pybreaker
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
 from requests_oauthlib import OAuth1
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from dlt_sources.common.config import Instance, MissingSetting, load_instances
 from dlt_sources.gusto import settings as gusto_settings
@@ -31,11 +36,16 @@ from dlt_sources.netsuite.helpers import SigningAdapter
 from dlt_sources.netsuite.settings import SECRET_KEYS as NETSUITE_SECRET_KEYS
 from orchestration.push.circuit import circuit_for
 from orchestration.push.pacing import Pacer, pacer_for
+from orchestration.push.retry import wait_retry_after_or_backoff
 from orchestration.push.settings import PushSettings
 from orchestration.push.store import ops_store_path
 from orchestration.push.types import PermanentFailure, TransientFailure
 
 TARGET_SYSTEMS = ("harvest", "netsuite", "gusto")
+# Methods whose request means the same when sent twice (RFC 9110 §9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Answers by which the vendor says it did nothing: sending again is harmless whatever the method.
+NOT_DONE_STATUSES = frozenset({429, 503})
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -65,7 +75,7 @@ class HttpTargetClient:
         headers: Mapping[str, str],
         breaker: pybreaker.CircuitBreaker,
         pacer: Pacer | None,
-        timeout: float,
+        settings: PushSettings,
         gusto: GustoClient | None = None,
     ) -> None:
         self.instance = instance
@@ -77,7 +87,8 @@ class HttpTargetClient:
         self._session = session
         self._headers = dict(headers)
         self._pacer = pacer
-        self._timeout = timeout
+        self._settings = settings
+        self._timeout = settings.request_timeout_seconds
         self._gusto = gusto
 
     def accepting(self) -> bool:
@@ -96,8 +107,27 @@ class HttpTargetClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
-        return self.breaker.call(self._send, method, path, json, params, headers or {})
+        """One request, sent again on a transient failure when that is harmless (module doc).
+
+        `idempotent`: the handler's word that this request means the same sent twice (a POST
+        the vendor refuses as a duplicate, say); None goes by the method.
+        """
+        repeatable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+
+        def harmless_again(error: BaseException) -> bool:
+            return isinstance(error, TransientFailure) and (
+                repeatable or error.status in NOT_DONE_STATUSES
+            )
+
+        retrying = Retrying(
+            retry=retry_if_exception(harmless_again),
+            stop=stop_after_attempt(self._settings.request_attempts),
+            wait=wait_retry_after_or_backoff(self._settings),
+            reraise=True,
+        )
+        return retrying(self.breaker.call, self._send, method, path, json, params, headers or {})
 
     def _send(
         self,
@@ -197,7 +227,7 @@ def _harvest(instance: Instance, settings: PushSettings, store: Path) -> HttpTar
         },
         breaker=breaker,
         pacer=pacer,
-        timeout=settings.request_timeout_seconds,
+        settings=settings,
     )
     forecast = instance.settings.get("forecast_base_url")
     if forecast:
@@ -214,7 +244,7 @@ def _harvest(instance: Instance, settings: PushSettings, store: Path) -> HttpTar
             },
             breaker=breaker,
             pacer=pacer,
-            timeout=settings.request_timeout_seconds,
+            settings=settings,
         )
     return client
 
@@ -244,7 +274,7 @@ def _netsuite(instance: Instance, settings: PushSettings, store: Path) -> HttpTa
         headers={"Accept": "application/json"},
         breaker=_breaker(instance.source_relation, settings, store),
         pacer=pacer_for("netsuite", instance.source_relation),
-        timeout=settings.request_timeout_seconds,
+        settings=settings,
     )
 
 
@@ -257,7 +287,7 @@ def _gusto(instance: Instance, settings: PushSettings, store: Path) -> HttpTarge
         headers={gusto_settings.VERSION_HEADER: gusto_settings.API_VERSION},
         breaker=_breaker(instance.source_relation, settings, store),
         pacer=pacer_for("gusto", instance.source_relation),
-        timeout=settings.request_timeout_seconds,
+        settings=settings,
         gusto=GustoClient(instance, session=session),
     )
 

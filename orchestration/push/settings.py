@@ -13,6 +13,9 @@ from dataclasses import dataclass, fields
 @dataclass(frozen=True)
 class PushSettings:
     max_attempts: int = 5  # per delta, per push run; then the delta is a dead letter
+    # Tries of one request that failed transiently where sending it again is harmless (a GET, a
+    # PUT, a throttled one; orchestration/push/client.py); then the delta's attempt fails.
+    request_attempts: int = 3
     backoff_seconds: float = 1.0  # first wait when the vendor gives no Retry-After
     max_backoff_seconds: float = 30.0  # longest wait between two attempts
     circuit_fail_max: int = 5  # consecutive failed requests that open a target's circuit

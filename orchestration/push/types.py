@@ -57,6 +57,8 @@ class TargetClient(Protocol):
     `request` returns the response for 2xx-4xx statuses a handler may want to read (404 on a
     lookup, 409 on a stale Gusto version); it raises TransientFailure for 429/5xx/timeouts and
     PermanentFailure is the handler's call. Paths are relative to the instance's base URL.
+    A transient failure is retried inside `request` when sending again is harmless (429/503, or
+    an idempotent request: by method, or `idempotent=True` from a handler that knows).
     """
 
     instance: str
@@ -69,6 +71,7 @@ class TargetClient(Protocol):
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response: ...
 
 

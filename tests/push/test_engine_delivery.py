@@ -236,6 +236,76 @@ def test_a_project_create_stopped_after_the_project_is_finished_not_adopted(
         client.close()  # type: ignore[attr-defined]
 
 
+def _injected(target: Target, system: str) -> dict[str, int]:
+    faults = httpx.get(target.sandbox.base("control") + "/faults", timeout=60).json()
+    return faults["injected"].get(system, {})
+
+
+def _project_delta(engine: PushEngine, tag: str) -> tuple[Any, Delta, list[int]]:
+    harvest = engine.clients["harvest_acme"]
+    client_id = harvest.request("GET", "/clients").json()["clients"][0]["id"]
+    tasks = harvest.request("GET", "/tasks", params={"per_page": 2000}).json()["tasks"]
+    task_ids = sorted(t["id"] for t in tasks if t["is_active"])[:2]
+    return harvest, psa_project(tag, client_id, task_ids), task_ids
+
+
+def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
+    target: Target,
+) -> None:
+    engine = target.engine("passing", max_attempts=2, circuit_fail_max=50, dead_letter_retries=0)
+    harvest, delta, task_ids = _project_delta(engine, "passing")
+    before = _injected(target, "harvest")
+    # A 5xx on the project list (a GET) and on a charge code (a POST Harvest refuses twice as
+    # "already assigned"), a throttle on the project's create (Harvest did nothing).
+    target.faults(
+        profile="none",
+        overrides={
+            "fail_next": {
+                "GET /harvest/v2/projects": 1,
+                "POST /harvest/v2/projects/*/task_assignments": 1,
+            },
+            "throttle_next": {"POST /harvest/v2/projects": 1},
+        },
+    )
+    try:
+        report = engine.push([delta], ["activate_project"])
+    finally:
+        target.faults(profile="none")
+    after = _injected(target, "harvest")
+    assert after.get("error", 0) - before.get("error", 0) == 2
+    assert after.get("throttle", 0) - before.get("throttle", 0) == 1
+    # Each was sent again by the client within the one attempt; one project, all its codes.
+    assert report.outcomes[delta.delta_id] == "succeeded", ledger(target, [delta])
+    assert [r["status"] for r in ledger(target, [delta])] == ["succeeded"]
+    (made,) = _harvest_projects_coded(harvest, delta.entity_id).items()
+    assert made[1] == task_ids
+    assert target.duplicates() == 0
+    for client in engine.clients.values():
+        client.close()  # type: ignore[attr-defined]
+
+
+def test_a_create_that_failed_is_left_to_the_engine_which_looks_before_creating(
+    target: Target,
+) -> None:
+    engine = target.engine("create-5xx", max_attempts=2, circuit_fail_max=50)
+    harvest, delta, task_ids = _project_delta(engine, "create-5xx")
+    # A 5xx on a create may come after the record was made: the client does not send it again.
+    target.faults(profile="none", overrides={"fail_next": {"POST /harvest/v2/projects": 1}})
+    try:
+        report = engine.push([delta], ["activate_project"])
+    finally:
+        target.faults(profile="none")
+    assert report.outcomes[delta.delta_id] == "succeeded", ledger(target, [delta])
+    rows = ledger(target, [delta])
+    assert [r["status"] for r in rows] == ["failed", "succeeded"]
+    assert "POST /projects: HTTP 500" in rows[0]["error"]
+    (made,) = _harvest_projects_coded(harvest, delta.entity_id).items()  # made once
+    assert made[1] == task_ids
+    assert target.duplicates() == 0
+    for client in engine.clients.values():
+        client.close()  # type: ignore[attr-defined]
+
+
 def test_an_invalid_payload_is_quarantined_and_never_sent(target: Target) -> None:
     good = psa_user("quarantine", 1)
     bad = psa_user("quarantine", 2, email="not an address")

@@ -139,8 +139,14 @@ class HarvestProjectHandler:
     def _assign(
         self, client: TargetClient, project_id: str, kind: str, body: dict[str, Any]
     ) -> bool:
-        """Assign; False when it already was (by an earlier attempt, or archived by a person)."""
-        response = client.request("POST", f"/projects/{project_id}/{kind}", json=body)
+        """Assign; False when it already was (by an earlier attempt, or archived by a person).
+
+        Harvest refuses a second assignment as "already assigned", so sending it again is
+        harmless (`idempotent`): a multi-request create is not at the mercy of every request.
+        """
+        response = client.request(
+            "POST", f"/projects/{project_id}/{kind}", json=body, idempotent=True
+        )
         if response.status_code == 201:
             return True
         if _already_assigned(response):
