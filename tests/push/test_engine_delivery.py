@@ -188,17 +188,32 @@ def _harvest_projects_coded(harvest: Any, code: str) -> dict[int, list[int]]:
     }
 
 
+def _injected(target: Target, system: str) -> dict[str, int]:
+    faults = httpx.get(target.sandbox.base("control") + "/faults", timeout=60).json()
+    return faults["injected"].get(system, {})
+
+
+def _project_delta(
+    engine: PushEngine, tag: str, charge_codes: int = 2
+) -> tuple[Any, Delta, list[int]]:
+    """The engine's Harvest client, a project create with `charge_codes` tasks, and their ids.
+
+    The engine's own client for the test's reads and fixes too: paced like its pushes, so they
+    leave the next test's Harvest window as a run's requests would.
+    """
+    harvest = engine.clients["harvest_acme"]
+    client_id = harvest.request("GET", "/clients").json()["clients"][0]["id"]
+    tasks = harvest.request("GET", "/tasks", params={"per_page": 2000}).json()["tasks"]
+    task_ids = sorted(t["id"] for t in tasks if t["is_active"])[:charge_codes]
+    return harvest, psa_project(tag, client_id, task_ids), task_ids
+
+
 def test_a_project_create_stopped_after_the_project_is_finished_not_adopted(
     target: Target,
 ) -> None:
     engine = target.engine("halfway", max_attempts=2, circuit_fail_max=50, dead_letter_retries=1)
-    # The engine's own client for this test's reads and fixes too: paced like its pushes, so
-    # they leave the next test's Harvest window as a run's requests would.
-    harvest = engine.clients["harvest_acme"]
-    client_id = harvest.request("GET", "/clients").json()["clients"][0]["id"]
-    tasks = harvest.request("GET", "/tasks", params={"per_page": 2000}).json()["tasks"]
-    task_ids = sorted(t["id"] for t in tasks if t["is_active"])[:3]
-    delta = psa_project("halfway", client_id, task_ids)
+    harvest, delta, task_ids = _project_delta(engine, "halfway", charge_codes=3)
+    client_id = int(delta.payload["psa_client_id"])
     # The project POST goes through; every charge-code POST after it fails with Harvest's 5xx.
     target.faults(
         profile="none", overrides={"fail_paths": ["/harvest/v2/projects/*/task_assignments"]}
@@ -234,19 +249,6 @@ def test_a_project_create_stopped_after_the_project_is_finished_not_adopted(
     assert target.duplicates() == 0
     for client in engine.clients.values():
         client.close()  # type: ignore[attr-defined]
-
-
-def _injected(target: Target, system: str) -> dict[str, int]:
-    faults = httpx.get(target.sandbox.base("control") + "/faults", timeout=60).json()
-    return faults["injected"].get(system, {})
-
-
-def _project_delta(engine: PushEngine, tag: str) -> tuple[Any, Delta, list[int]]:
-    harvest = engine.clients["harvest_acme"]
-    client_id = harvest.request("GET", "/clients").json()["clients"][0]["id"]
-    tasks = harvest.request("GET", "/tasks", params={"per_page": 2000}).json()["tasks"]
-    task_ids = sorted(t["id"] for t in tasks if t["is_active"])[:2]
-    return harvest, psa_project(tag, client_id, task_ids), task_ids
 
 
 def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
