@@ -109,8 +109,9 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
 
     `hired_at`: HCM id -> wall-clock time of the hire's API call; runs created before `since`
     (wall clock) are left out. A hire's run is the first event run created after its webhook
-    reached the inbox; its legs run from there to that run's provisioning step ending, so they
-    add up to the hire's latency (less the PSA poll's 0.2 s).
+    reached the inbox; its legs run from there to that run's provisioning step ending, meant to
+    add up to the hire's latency (less the PSA poll's 0.2 s). Measured 2026-12-06 they did not
+    (docs/events.md): some hires are matched to a later run than the one that provisioned them.
     """
     with WebhookInbox.open(Path(env["CROSSWALK_OPS_DB"]), create=False) as inbox:
         events = inbox.events_after(0, limit=100_000)
