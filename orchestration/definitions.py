@@ -2,7 +2,9 @@
 
 Nothing here connects to a database or the network: loading the code location must be cheap and
 side-effect free, apart from `dbt parse` when the dbt manifest is older than the dbt project's
-files (orchestration/defs/transform/project.py). The asset graph: raw tables (dlt) -> dbt models
+files (orchestration/defs/transform/project.py), and two mends to Dagster's pool slot claiming
+installed in the process (orchestration/pool_slots.py: every process that runs steps loads this
+module first). The asset graph: raw tables (dlt) -> dbt models
 -> the published BI copy, and the write-back: push assets per flow after their sync models,
 the ops ledger mirrored into the warehouse, and the sync sensor; webhook events (the inbox
 sensor) start targeted worker runs; each domain's ingestion carries its SLA as a freshness
@@ -29,6 +31,9 @@ from orchestration.defs.run_recovery import recover_abandoned_runs_sensor
 from orchestration.defs.sandbox_health import sandbox_health_check_job, sandbox_resource
 from orchestration.defs.transform.assets import dbt_resource, transform_assets
 from orchestration.defs.transform.project import crosswalk_dbt_project
+from orchestration.pool_slots import install as install_pool_slot_mends
+
+install_pool_slot_mends()
 
 _ingest_jobs, _ingest_schedules = ingest_jobs_and_schedules(list(VENDORS))
 _dbt_project = crosswalk_dbt_project()
