@@ -15,7 +15,7 @@ Errors name the method and path, never a header or a query string.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -90,6 +90,11 @@ class HttpTargetClient:
         self._settings = settings
         self._timeout = settings.request_timeout_seconds
         self._gusto = gusto
+        # Built once: tenacity keeps each call's state per thread, so both are reusable.
+        self._retry_transient = self._retrying(lambda error: isinstance(error, TransientFailure))
+        self._retry_not_done = self._retrying(
+            lambda error: isinstance(error, TransientFailure) and error.status in NOT_DONE_STATUSES
+        )
 
     def accepting(self) -> bool:
         """False while the circuit is open and its cool-down runs: nothing would be sent."""
@@ -115,19 +120,17 @@ class HttpTargetClient:
         the vendor refuses as a duplicate, say); None goes by the method.
         """
         repeatable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        retrying = self._retry_transient if repeatable else self._retry_not_done
+        return retrying(self.breaker.call, self._send, method, path, json, params, headers or {})
 
-        def harmless_again(error: BaseException) -> bool:
-            return isinstance(error, TransientFailure) and (
-                repeatable or error.status in NOT_DONE_STATUSES
-            )
-
-        retrying = Retrying(
+    def _retrying(self, harmless_again: Callable[[BaseException], bool]) -> Retrying:
+        """Tries of one request while `harmless_again` says a failure may be sent again."""
+        return Retrying(
             retry=retry_if_exception(harmless_again),
             stop=stop_after_attempt(self._settings.request_attempts),
             wait=wait_retry_after_or_backoff(self._settings),
             reraise=True,
         )
-        return retrying(self.breaker.call, self._send, method, path, json, params, headers or {})
 
     def _send(
         self,
