@@ -8,9 +8,10 @@ code location into the run launcher's fork server). A hire's latency is from its
 Harvest user being listed (polled every 0.2 s). Also: the definitions load time (a fresh
 interpreter importing the code location, median of three). Target (issue 6): p95 ≤ 15 s.
 
-Where the time goes, as medians over the measured hires, each leg to the next: hire → its webhook
-in the inbox → the sensor's run created → started (queue, launch) → its provisioning step ended;
-and over the measured runs: started → ended, and each step.
+Where the time goes, as medians over the measured hires: hire → its webhook in the inbox; and,
+following each hire to the run that provisioned it (breakdown()), hire → that run created →
+started (queue, launch) → the hire's provisioning push succeeded, legs that add up to the
+latency; over the measured event runs: started → ended, and each step.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -42,17 +44,17 @@ WAVES = 4
 HIRES_PER_WAVE = 5
 WAVE_TIMEOUT_SECONDS = 600
 TARGET_P95_SECONDS = 15.0
-PROVISION_STEP = "push__provision_worker"
+PROVISION_FLOW = "provision_worker"
 
 
 @dataclass(frozen=True)
-class _EventRun:
-    """Wall-clock moments of one event run (None: not reached)."""
+class _Run:
+    """Wall-clock moments of one run (None: not reached)."""
 
+    job_name: str
     created: float
     started: float | None
     ended: float | None
-    provisioned: float | None  # its provisioning step ended: the new hires are in the PSA
 
 
 def definitions_load_seconds(env: dict[str, str]) -> float:
@@ -104,14 +106,38 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
+def _provisioned_at(env: dict[str, str], hcm_ids: set[str]) -> dict[str, float]:
+    """HCM id -> when its PSA user was created: its provisioning push that succeeded (ledger).
+
+    The ledger names a worker by its HCM id (the delta's entity id).
+    """
+    ledger = sqlite3.connect(f"file:{env['CROSSWALK_OPS_DB']}?mode=ro", uri=True)
+    try:
+        rows = ledger.execute(
+            "select entity_id, min(completed_at) from sync_ledger where flow = ? and "
+            "target_system = 'harvest' and status = 'succeeded' group by entity_id",
+            [PROVISION_FLOW],
+        ).fetchall()
+    finally:
+        ledger.close()
+    return {
+        hcm_id: datetime.fromisoformat(done).timestamp()
+        for hcm_id, done in rows
+        if hcm_id in hcm_ids
+    }
+
+
 def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> dict[str, object]:
-    """Medians of each leg of the path, per hire, from the inbox and the Dagster instance.
+    """Medians of each leg of the path, per hire, from the inbox, the ledger and the instance.
 
     `hired_at`: HCM id -> wall-clock time of the hire's API call; runs created before `since`
-    (wall clock) are left out. A hire's run is the first event run created after its webhook
-    reached the inbox; its legs run from there to that run's provisioning step ending, meant to
-    add up to the hire's latency (less the PSA poll's 0.2 s). Measured 2026-12-06 they did not
-    (docs/events.md): some hires are matched to a later run than the one that provisioned them.
+    (wall clock) are left out. A hire is followed to the run that provisioned it (the run under
+    way when its provisioning push succeeded), which is not always the run its own webhook
+    started: a run reads the HCM when its ingest step runs, so it provisions every hire made
+    before then, and the webhooks of those hires start a later run that finds nothing to do.
+    The legs hire → that run created → started → the hire's provisioning push add up to the
+    hire's latency less the PSA poll (0.2 s at most); the first is negative for a hire a run
+    created before it took.
     """
     with WebhookInbox.open(Path(env["CROSSWALK_OPS_DB"]), create=False) as inbox:
         events = inbox.events_after(0, limit=100_000)
@@ -122,7 +148,7 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
             if subject in hired_at:
                 received[subject] = min(received.get(subject, stamp), stamp)
     job_names = {job.name for job in WORKER_EVENT_JOBS}
-    runs: list[_EventRun] = []
+    runs: list[_Run] = []
     steps: dict[str, list[float]] = {}
     runs_per_job: dict[str, int] = {}
     others = 0  # scheduled polls and pushes meanwhile: they queue for the same warehouse pool
@@ -131,44 +157,47 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
             run = record.dagster_run
             if record.create_timestamp.timestamp() < since:
                 continue
+            runs.append(
+                _Run(
+                    job_name=run.job_name,
+                    created=record.create_timestamp.timestamp(),
+                    started=record.start_time,
+                    ended=record.end_time,
+                )
+            )
             if run.job_name not in job_names:
                 others += run.tags.get("dagster/schedule_name") is not None
                 continue
             runs_per_job[run.job_name] = runs_per_job.get(run.job_name, 0) + 1
-            stats = instance.get_run_step_stats(run.run_id)
-            for stat in stats:
+            for stat in instance.get_run_step_stats(run.run_id):
                 if stat.start_time is not None and stat.end_time is not None:
                     steps.setdefault(stat.step_key, []).append(stat.end_time - stat.start_time)
-            provisioned = [s.end_time for s in stats if s.step_key == PROVISION_STEP]
-            runs.append(
-                _EventRun(
-                    created=record.create_timestamp.timestamp(),
-                    started=record.start_time,
-                    ended=record.end_time,
-                    provisioned=provisioned[0] if provisioned else None,
-                )
-            )
-    runs.sort(key=lambda r: r.created)
     legs: dict[str, list[float]] = {
         "hire_to_inbox": [received[h] - hired_at[h] for h in received],
-        "inbox_to_run_created": [],
+        "hire_to_run_created": [],
         "run_created_to_started": [],
         "run_started_to_provisioned": [],
     }
-    for reached_inbox in received.values():
-        taken = next((r for r in runs if r.created >= reached_inbox), None)
-        if taken is None:  # no run took it: no such leg, rather than a zero
+    taken_before_webhook = 0
+    for hcm_id, provisioned in _provisioned_at(env, set(hired_at)).items():
+        taken = next(
+            (r for r in runs if r.started and r.started <= provisioned <= (r.ended or provisioned)),
+            None,
+        )
+        if taken is None or taken.started is None:  # no measured run: no such leg, not a zero
             continue
-        legs["inbox_to_run_created"].append(taken.created - reached_inbox)
-        if taken.started is not None:
-            legs["run_created_to_started"].append(taken.started - taken.created)
-            if taken.provisioned is not None:
-                legs["run_started_to_provisioned"].append(taken.provisioned - taken.started)
-    whole_runs = [r.ended - r.started for r in runs if r.started and r.ended]
+        legs["hire_to_run_created"].append(taken.created - hired_at[hcm_id])
+        legs["run_created_to_started"].append(taken.started - taken.created)
+        legs["run_started_to_provisioned"].append(provisioned - taken.started)
+        taken_before_webhook += hcm_id in received and taken.created < received[hcm_id]
+    whole_runs = [
+        r.ended - r.started for r in runs if r.job_name in job_names and r.started and r.ended
+    ]
     figures: dict[str, object] = {f"event_leg_{leg}_p50_s": _median(v) for leg, v in legs.items()}
     figures |= {
         "event_leg_run_started_to_ended_p50_s": _median(whole_runs),
-        "event_runs": len(runs),
+        "event_hires_provisioned_by_a_run_created_before_their_webhook": taken_before_webhook,
+        "event_runs": sum(runs_per_job.values()),
         "event_scheduled_runs_meanwhile": others,
     }
     figures |= {f"event_runs_{job}": n for job, n in sorted(runs_per_job.items())}
