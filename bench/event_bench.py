@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ import dagster as dg
 
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
+from orchestration.push.store import OpsStore
 from orchestration.webhooks.inbox import WebhookInbox
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
@@ -111,20 +111,15 @@ def _provisioned_at(env: dict[str, str], hcm_ids: set[str]) -> dict[str, float]:
 
     The ledger names a worker by its HCM id (the delta's entity id).
     """
-    ledger = sqlite3.connect(f"file:{env['CROSSWALK_OPS_DB']}?mode=ro", uri=True)
-    try:
-        rows = ledger.execute(
-            "select entity_id, min(completed_at) from sync_ledger where flow = ? and "
-            "target_system = 'harvest' and status = 'succeeded' group by entity_id",
-            [PROVISION_FLOW],
-        ).fetchall()
-    finally:
-        ledger.close()
-    return {
-        hcm_id: datetime.fromisoformat(done).timestamp()
-        for hcm_id, done in rows
-        if hcm_id in hcm_ids
-    }
+    with OpsStore.open(Path(env["CROSSWALK_OPS_DB"])) as store:
+        rows = store.ledger()
+    provisioned: dict[str, float] = {}
+    for row in rows:
+        pushed = (row["flow"], row["target_system"], row["status"])
+        if pushed == (PROVISION_FLOW, "harvest", "succeeded") and row["entity_id"] in hcm_ids:
+            done = datetime.fromisoformat(row["completed_at"]).timestamp()
+            provisioned[row["entity_id"]] = min(provisioned.get(row["entity_id"], done), done)
+    return provisioned
 
 
 def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> dict[str, object]:
