@@ -13,6 +13,10 @@ incremental model removes, so the suite records the node count and the start-up 
 docs/transformation.md for how the time divides. Every build starts from a parsed project (as
 Dagster's do: the code location holds the manifest), so no timing includes a parse. Ingestion
 itself is not timed here (the ingest suite measures it).
+
+`CROSSWALK_BENCH_DBT_SIZES=medium,large` measures `large` too (~6 M time entries, where the data
+rather than dbt's fixed cost sets a build's time; tens of minutes on 2 cores, most of it
+ingesting); each size's figures are named after it and say when they were measured.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -37,6 +42,7 @@ from orchestration.lib.pipelines import build_pipeline
 from tests.support.sandbox_process import start_sandbox
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+SIZES_ENV = "CROSSWALK_BENCH_DBT_SIZES"
 
 
 @contextmanager
@@ -89,7 +95,7 @@ def incremental_models_seconds(target: Path) -> float:
     return sum(r["execution_time"] for r in results if r["unique_id"] in incremental)
 
 
-def measure(url: str, workdir: Path) -> dict[str, object]:
+def measure(url: str, workdir: Path, size: str) -> dict[str, object]:
     warehouse = workdir / "warehouse.duckdb"
     target = workdir / "dbt_target"
     control = url + "/_sandbox"
@@ -109,41 +115,46 @@ def measure(url: str, workdir: Path) -> dict[str, object]:
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         entries = conn.execute("select count(*) from canonical.time_entry").fetchone()[0]
         postings = conn.execute("select count(*) from canonical.gl_posting").fetchone()[0]
-    return {
-        "dbt_medium_time_entries": entries,
-        "dbt_medium_gl_postings": postings,
-        "dbt_medium_nodes": nodes,
-        "dbt_medium_full_build_s": round(full, 1),
-        "dbt_medium_incremental_build_after_one_day_s": round(incremental, 1),
-        "dbt_medium_noop_build_s": round(noop, 1),
-        "dbt_one_view_run_s": round(one_view, 1),
-        "dbt_medium_incremental_over_full": round(incremental / full, 3),
+    figures = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "time_entries": entries,
+        "gl_postings": postings,
+        "nodes": nodes,
+        "full_build_s": round(full, 1),
+        "incremental_build_after_one_day_s": round(incremental, 1),
+        "noop_build_s": round(noop, 1),
+        "one_view_run_s": round(one_view, 1),
+        "incremental_over_full": round(incremental / full, 3),
         # What one day adds to a build with nothing new, over what building from nothing adds:
         # the incremental models' share, without the fixed cost both builds pay.
-        "dbt_medium_incremental_over_full_above_noop": (
+        "incremental_over_full_above_noop": (
             round((incremental - noop) / (full - noop), 3) if full > noop else None
         ),
         # The incremental models alone (staging and canonical time entries, journal lines, pay
         # lines; the snapshot; drift_findings), as dbt timed them in each build.
-        "dbt_medium_incremental_models_full_s": round(models_full, 1),
-        "dbt_medium_incremental_models_after_one_day_s": round(models_incremental, 1),
-        "dbt_medium_incremental_models_incremental_over_full": round(
-            models_incremental / models_full, 3
-        ),
+        "incremental_models_full_s": round(models_full, 1),
+        "incremental_models_after_one_day_s": round(models_incremental, 1),
+        "incremental_models_incremental_over_full": round(models_incremental / models_full, 3),
     }
+    return {f"dbt_{size}_{name}": value for name, value in figures.items()}
 
 
 def run(url: str | None = None) -> dict[str, object]:
-    """The dbt benchmark; starts a `medium` sandbox without rate limits unless `url` is given.
+    """The dbt benchmark for each size of CROSSWALK_BENCH_DBT_SIZES (default `medium`).
 
-    A given sandbox is advanced by one day: use a disposable one.
+    Each starts a sandbox without rate limits, unless `url` is given: then that sandbox is
+    measured once, under the first size's name, and advanced by one day (use a disposable one).
     """
     url = url or os.environ.get("CROSSWALK_BENCH_SANDBOX_URL")
-    with tempfile.TemporaryDirectory(prefix="crosswalk-dbt-bench-") as tmp:
-        if url:
-            return measure(url, Path(tmp))
-        sandbox = start_sandbox(Path(tmp), size="medium", rate_limits=False, timeout=1800)
-        try:
-            return measure(sandbox.url, Path(tmp))
-        finally:
-            sandbox.stop()
+    sizes = [s.strip() for s in os.environ.get(SIZES_ENV, "medium").split(",") if s.strip()]
+    results: dict[str, object] = {}
+    for size in sizes[:1] if url else sizes:
+        with tempfile.TemporaryDirectory(prefix=f"crosswalk-dbt-bench-{size}-") as tmp:
+            if url:
+                return measure(url, Path(tmp), size)
+            sandbox = start_sandbox(Path(tmp), size=size, rate_limits=False, timeout=3600)
+            try:
+                results |= measure(sandbox.url, Path(tmp), size)
+            finally:
+                sandbox.stop()
+    return results

@@ -28,7 +28,7 @@ SUITES = {
 }
 
 
-PARTIAL_SUITES = {"cycle"}
+PARTIAL_SUITES = {"cycle", "dbt"}
 
 
 def machine() -> dict[str, object]:
@@ -45,7 +45,7 @@ def write(results: dict[str, dict[str, object]]) -> None:
     latest = RESULTS / "latest.json"
     merged = orjson.loads(latest.read_bytes()) if latest.exists() else {}
     for suite, figures in results.items():
-        # The cycle suite may run for some sizes only (CROSSWALK_BENCH_CYCLE_SIZES=large): figure
+        # The cycle and dbt suites may run for some sizes only (CROSSWALK_BENCH_*_SIZES): figure
         # by figure, its other sizes' figures stay (each size says when it was measured). Any
         # other suite is measured whole: its figures replace the last ones, none left stale.
         partial = suite in PARTIAL_SUITES
