@@ -60,11 +60,18 @@ def run(
         str | None, typer.Option(help="Dagster asset selection, e.g. 'group:harvest'.")
     ] = None,
     push: Annotated[bool, typer.Option(help="Push write-backs after the models build.")] = True,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Rebuild the incremental dbt models from nothing (after an upgrade changed "
+            "their columns); drift findings and worker history are kept."
+        ),
+    ] = False,
 ) -> None:
     """Materialize the graph once against the configured systems; non-zero exit on failure."""
     from crosswalk_cli.run_cmd import run as run_graph
 
-    raise typer.Exit(run_graph(select, push))
+    raise typer.Exit(run_graph(select, push, full_refresh))
 
 
 @app.command()

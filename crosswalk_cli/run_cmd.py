@@ -4,7 +4,8 @@ Runs with the Dagster instance in `.dagster_home/` so every run shows up in the 
 process died (on this host) is first reported failed and its warehouse pool slot freed
 (orchestration/lib/run_recovery.py), or this run would wait for that slot forever. One run covers
 the selection (by default the whole graph: ingestion, then dbt by dependency, then the published
-BI copy and the write-back pushes, unless `--no-push`); prints one line per materialized asset
+BI copy and the write-back pushes, unless `--no-push`; with `--full-refresh` every dbt op in it
+rebuilds its incremental models from nothing); prints one line per materialized asset
 and one per failed asset check (dbt test), and exits non-zero when a step failed or a check of
 severity error failed.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import dagster as dg
 
@@ -58,7 +60,25 @@ def run_selection(select: str | None, push: bool) -> dg.AssetSelection:
     return selection
 
 
-def run(select: str | None, push: bool) -> int:
+def is_dbt_build(assets: object) -> bool:
+    """Whether `assets` is one of the graph's dbt ops (`@dbt_assets` tags its op so)."""
+    return isinstance(assets, dg.AssetsDefinition) and "dagster_dbt/select" in assets.op.tags
+
+
+def full_refresh_run_config(
+    assets: list[Any], selection: dg.AssetSelection
+) -> dict[str, Any] | None:
+    """Run config turning on `full_refresh` for each dbt op `selection` reaches; None if none."""
+    selected = selection.resolve(assets)
+    ops = {
+        definition.op.name: {"config": {"full_refresh": True}}
+        for definition in assets
+        if is_dbt_build(definition) and selected & set(definition.keys)
+    }
+    return {"ops": ops} if ops else None
+
+
+def run(select: str | None, push: bool, full_refresh: bool = False) -> int:
     ensure_dagster_home()
     from orchestration.definitions import defs  # after DAGSTER_HOME is set
 
@@ -66,6 +86,11 @@ def run(select: str | None, push: bool) -> int:
     if not assets:
         sys.stderr.write("crosswalk run: the graph has no assets to materialize\n")
         return 1
+    selection = run_selection(select, push)
+    run_config = full_refresh_run_config(assets, selection) if full_refresh else None
+    if full_refresh and run_config is None:
+        sys.stderr.write("crosswalk run: --full-refresh, but the selection has no dbt model\n")
+        return 2
     with dg.DagsterInstance.get() as instance:
         failed_runs, freed_runs = recover_abandoned_runs(instance)
         for run_id in failed_runs:
@@ -74,7 +99,8 @@ def run(select: str | None, push: bool) -> int:
             sys.stdout.write(f"recovered: freed the pool slots run {run_id} still held\n")
         result = dg.materialize(
             assets,
-            selection=run_selection(select, push),
+            selection=selection,
+            run_config=run_config,
             instance=instance,
             resources=defs.resources,
             raise_on_error=False,

@@ -22,6 +22,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from packaging import version
+from pydantic import Field
 
 from orchestration.defs.ingest.assets import WAREHOUSE_POOL
 from orchestration.defs.transform.partial_parse import cache_file, keep_state, seed_invocation
@@ -41,6 +42,21 @@ KEEP_INVOCATION_DIRS = 10
 
 
 BUSINESS_NOW_ENV = "CROSSWALK_BUSINESS_NOW"
+
+
+class DbtBuildConfig(dg.Config):
+    """Run config of a dbt op (`ops: {dbt_models: {config: {full_refresh: true}}}`)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental models from nothing (dbt --full-refresh), e.g. after an "
+            "upgrade changed their columns: they refuse a schema change otherwise. "
+            "drift_findings keeps its history (full_refresh=false in the model) and the "
+            "worker history snapshot is never rebuilt; time entries and postings deleted at "
+            "the source, so far kept flagged deleted, are forgotten."
+        ),
+    )
 
 
 def set_business_now_for_dbt(business_time: str | None) -> None:
@@ -99,10 +115,13 @@ def dbt_model_assets(
         dagster_dbt_translator=CrosswalkDbtTranslator(),
         pool=WAREHOUSE_POOL,
     )
-    def _dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    def _dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    ) -> Iterator[Any]:
         # Read before dbt starts: in the sandbox profile an unreadable clock fails the step.
         business_time = business_now()
-        context.log.info(f"dbt build at business time {business_time}")
+        refresh = " from nothing (--full-refresh)" if config.full_refresh else ""
+        context.log.info(f"dbt build{refresh} at business time {business_time}")
         pin_warehouse_for_dbt()
         set_business_now_for_dbt(business_time)
         target = project.project_dir / project.target_path
@@ -116,7 +135,7 @@ def dbt_model_assets(
             # Refused by a push reading the warehouse as dbt opened it: the nodes refused fail;
             # the step runs again (a node built meanwhile is built once more, as dbt builds do).
             with retry_while_held():
-                yield from _build(dbt, context, invocation_dir).stream()
+                yield from _build(dbt, context, invocation_dir, config.full_refresh).stream()
         finally:
             # Kept even after failed tests: the parse is valid whatever the build found.
             keep_state(invocation_dir, parse_state)
@@ -127,7 +146,12 @@ def dbt_model_assets(
 INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"  # read by dagster-dbt and dbt
 
 
-def _build(dbt: DbtCliResource, context: dg.AssetExecutionContext, target_path: Path) -> Any:
+def _build(
+    dbt: DbtCliResource,
+    context: dg.AssetExecutionContext,
+    target_path: Path,
+    full_refresh: bool = False,
+) -> Any:
     """`dbt build` of the selected assets; a subset runs only the tests dbt can judge from them.
 
     dbt's default indirect selection (`eager`) also runs a test of a model left out when it merely
@@ -140,6 +164,8 @@ def _build(dbt: DbtCliResource, context: dg.AssetExecutionContext, target_path: 
     """
     subset = context.is_subset
     args = ["build", "--no-write-json"] if subset else ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
     defaulted = subset and INDIRECT_SELECTION_ENV not in os.environ
     if defaulted:
         os.environ[INDIRECT_SELECTION_ENV] = "buildable"
