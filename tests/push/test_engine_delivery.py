@@ -45,6 +45,7 @@ class Target:
         self.sandbox = sandbox
         self.env = {**env, "CROSSWALK_OPS_DB": str(ops_db)}
         self.ops_db = ops_db
+        self.engines: list[PushEngine] = []
 
     def faults(self, **profile: Any) -> None:
         httpx.post(
@@ -65,7 +66,15 @@ class Target:
         )
         with mock.patch.dict(os.environ, self.env):
             clients = target_clients(settings=settings, store=ops_db)
-        return PushEngine(clients, store_path=ops_db, settings=settings, run_id=run_id)
+        engine = PushEngine(clients, store_path=ops_db, settings=settings, run_id=run_id)
+        self.engines.append(engine)
+        return engine
+
+    def close_engines(self) -> None:
+        """Close the HTTP clients of every engine made since the last call."""
+        for engine in self.engines:
+            close_clients(engine.clients)  # type: ignore[arg-type]
+        self.engines.clear()
 
     def duplicates(self) -> int:
         return httpx.get(self.sandbox.base("control") + "/truth/duplicates", timeout=60).json()[
@@ -81,6 +90,13 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         yield Target(sandbox, run_env(sandbox, workdir), workdir / "ops.sqlite")
     finally:
         sandbox.stop()
+
+
+@pytest.fixture(autouse=True)
+def close_engines(target: Target) -> Iterator[None]:
+    """Each test's engines are closed after it, whether it passed or not."""
+    yield
+    target.close_engines()
 
 
 def ledger(target: Target, deltas: list[Delta]) -> list[dict[str, Any]]:
@@ -127,8 +143,6 @@ def test_a_failing_target_opens_its_circuit_while_the_others_finish(
     assert {sent[d.delta_id] for d in erp} <= {"succeeded", "adopted"}, final.by_target()
     assert circuit_states(target.ops_db)["netsuite_sandbox"] == "closed"
     assert target.duplicates() == 0
-    for client in engine.clients.values():
-        client.close()  # type: ignore[attr-defined]
 
 
 def dead_letter_row(target: Target, delta: Delta) -> dict[str, Any] | None:
@@ -168,8 +182,6 @@ def test_a_later_push_resends_a_transient_dead_letter_a_bounded_number_of_times(
     assert [r["status"] for r in ledger(target, [flaky])][-1] == "succeeded"
     assert dead_letter_row(target, flaky)["auto_retries"] == 2  # type: ignore[index]
     assert target.duplicates() == 0
-    for client in [*engine.clients.values(), *again.clients.values()]:
-        client.close()  # type: ignore[attr-defined]
 
 
 def _harvest_projects_coded(harvest: Any, code: str) -> dict[int, list[int]]:
@@ -247,8 +259,6 @@ def test_a_project_create_stopped_after_the_project_is_finished_not_adopted(
     assert third.outcomes[rebuilt.delta_id] == "succeeded", ledger(target, [rebuilt])
     assert _harvest_projects_coded(harvest, delta.entity_id) == {made[0]: task_ids}
     assert target.duplicates() == 0
-    for client in engine.clients.values():
-        client.close()  # type: ignore[attr-defined]
 
 
 def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
@@ -282,8 +292,6 @@ def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
     (made,) = _harvest_projects_coded(harvest, delta.entity_id).items()
     assert made[1] == task_ids
     assert target.duplicates() == 0
-    for client in engine.clients.values():
-        client.close()  # type: ignore[attr-defined]
 
 
 def test_a_create_that_failed_is_left_to_the_engine_which_looks_before_creating(
@@ -304,8 +312,6 @@ def test_a_create_that_failed_is_left_to_the_engine_which_looks_before_creating(
     (made,) = _harvest_projects_coded(harvest, delta.entity_id).items()  # made once
     assert made[1] == task_ids
     assert target.duplicates() == 0
-    for client in engine.clients.values():
-        client.close()  # type: ignore[attr-defined]
 
 
 def test_an_invalid_payload_is_quarantined_and_never_sent(target: Target) -> None:
@@ -336,7 +342,6 @@ def test_an_invalid_payload_is_quarantined_and_never_sent(target: Target) -> Non
     again = engine.push([good, bad], ["provision_worker"])
     assert again.outcomes[bad.delta_id] == "quarantined"
     assert harvest.requests_sent == 1  # type: ignore[attr-defined]
-    close_clients(engine.clients)  # type: ignore[arg-type]
 
 
 def test_concurrent_pushes_share_harvest_budget_with_no_429(target: Target, tmp_path: Path) -> None:
