@@ -161,6 +161,7 @@ def _build(
     forced when set already (dagster-dbt itself turns it to `empty` when it lists the checks).
     A subset is a targeted run (a webhook's, where every second counts): it writes no JSON
     artifacts (manifest.json, run_results.json: ~0.5 s of a 2-core machine); its dbt.log stays.
+    `full_refresh` (DbtBuildConfig) rebuilds the incremental models from nothing.
     """
     subset = context.is_subset
     args = ["build", "--no-write-json"] if subset else ["build"]
