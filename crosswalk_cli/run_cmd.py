@@ -50,6 +50,13 @@ def failure_reason(event: dg.DagsterEvent) -> str:
 
 
 WRITE_BACK_GROUPS = ("push", "ops")
+# dbt's words when an incremental model's columns no longer match its table (on_schema_change
+# 'fail'). Its own advice (change on_schema_change, alter the table) is not crosswalk's way.
+SCHEMA_CHANGE_REFUSED = "schemas on this incremental model are out of sync"
+FULL_REFRESH_HINT = (
+    "hint: an incremental model's columns changed (an upgrade?); its table was kept as it was. "
+    "Rebuild it from its sources with `crosswalk run --full-refresh` (docs/transformation.md).\n"
+)
 
 
 def run_selection(select: str | None, push: bool) -> dg.AssetSelection:
@@ -120,7 +127,10 @@ def run(select: str | None, push: bool, full_refresh: bool = False) -> int:
         sys.stdout.write(line + "\n")
     failed = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for event in failed:
-        sys.stdout.write(f"FAILED {event.step_key}: {failure_reason(event)}\n")
+        reason = failure_reason(event)
+        sys.stdout.write(f"FAILED {event.step_key}: {reason}\n")
+        if SCHEMA_CHANGE_REFUSED in reason:
+            sys.stdout.write(FULL_REFRESH_HINT)
     succeeded = result.success and not failed_checks
     status = "succeeded" if succeeded else "failed"
     sys.stdout.write(f"run {result.run_id} {status}\n")

@@ -32,12 +32,20 @@
     the records in scope (a version the table does not hold, or derived links gone stale) before
     this runs; here they are compared once more with the table on `compare_columns` (the vendor's
     version plus every column derived from another record), so only real changes are written, and
-    delete+insert on `key` replaces them. The column list is the table's own (on_schema_change =
-    'fail' keeps it equal to the model's), so both branches line up whatever order the model
-    selects in. -#}
+    delete+insert on `key` replaces them. Both branches select the model's columns as its yml
+    declares them (in that order, whatever order the model selects in), never the table's: a
+    column the table lacks is null in the branch reading the table, so the build's result has
+    the model's columns and dbt's on_schema_change = 'fail' sees any difference from the table
+    and refuses it (`crosswalk run --full-refresh` rebuilds). The canonical models' enforced
+    contracts keep the yml equal to what the model selects. -#}
 {% macro incremental_changes(candidates, key, compare_columns, gone) -%}
 {%- if is_incremental() -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set columns = model.columns.keys() | list -%}
+    {%- if not columns -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_changes: declare every column of " ~ model.name ~ " in its yml (contract)") }}
+    {%- endif -%}
+    {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     select
         {%- for column in columns %}
         c.{{ column }}{% if not loop.last %},{% endif %}
@@ -46,13 +54,15 @@
     left join {{ this }} as t on t.{{ key }} = c.{{ key }}
     where t.{{ key }} is null
         or t.is_deleted
-        {%- for column in compare_columns %}
+        {%- for column in compare_columns if column in held %}
         or t.{{ column }} is distinct from c.{{ column }}
         {%- endfor %}
     union all
     select
         {%- for column in columns %}
-        {% if column == 'is_deleted' %}true as is_deleted{% else %}t.{{ column }}{% endif %}
+        {% if column == 'is_deleted' %}true as is_deleted
+        {%- elif column in held %}t.{{ column }}
+        {%- else %}null as {{ column }}{% endif %}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from {{ this }} as t

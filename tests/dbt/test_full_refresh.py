@@ -34,26 +34,30 @@ def snapshot(warehouse: str) -> tuple[list[str], int, dict[str, object]]:
 def test_a_changed_incremental_model_is_refused_then_rebuilt_by_a_full_refresh(
     built_warehouse: BuiltWarehouse, tmp_path: Path
 ) -> None:
-    # A warehouse an older crosswalk built: time_entry has a column the model no longer makes.
+    # A warehouse an older crosswalk built: its time_entry lacks a column the model makes now
+    # (bill_amount) and has one the model no longer makes (retired_note).
     env = built_warehouse.copy_to(tmp_path)
     warehouse = env["CROSSWALK_WAREHOUSE"]
     with duckdb.connect(warehouse) as conn:
+        conn.execute("alter table canonical.time_entry drop column bill_amount")
         conn.execute("alter table canonical.time_entry add column retired_note varchar")
     columns, live, findings = snapshot(warehouse)
-    assert "retired_note" in columns and live > 0 and findings
+    assert "bill_amount" not in columns and "retired_note" in columns
+    assert live > 0 and findings
     select = f'key:"{TIME_ENTRY}" or key:"{DRIFT_FINDINGS}"'
 
     # The incremental build refuses the schema change (on_schema_change='fail') and keeps all.
     refused = crosswalk_run(env, "--no-push", "--select", select)
     assert refused.returncode == 1, refused.stdout[-4000:]
-    assert "FAILED" in refused.stdout
+    assert "FAILED" in refused.stdout and "out of sync" in refused.stdout
+    assert "crosswalk run --full-refresh" in refused.stdout  # crosswalk's way, not dbt's advice
     assert snapshot(warehouse) == (columns, live, findings)
 
     rebuilt = crosswalk_run(env, "--no-push", "--full-refresh", "--select", select)
     assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
     assert TIME_ENTRY in rebuilt.stdout and DRIFT_FINDINGS in rebuilt.stdout
     new_columns, new_live, new_findings = snapshot(warehouse)
-    assert new_columns == [name for name in columns if name != "retired_note"]
+    assert "bill_amount" in new_columns and "retired_note" not in new_columns
     assert new_live == live
     # drift_findings is exempt (full_refresh=false): every finding keeps when it was first seen.
     assert new_findings == findings
