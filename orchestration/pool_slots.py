@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
@@ -67,7 +66,5 @@ def seconds_to_next_ask(context: InstanceConcurrencyContext) -> float:
 
 def install() -> None:
     """Put both mends in place in this process (again: no effect)."""
-    claim: Any = claim_or_take_a_forgotten_slot
-    interval: Any = seconds_to_next_ask
-    SqlEventLogStorage.claim_concurrency_slot = claim  # type: ignore[method-assign]
-    InstanceConcurrencyContext.interval_to_next_pending_claim_check = interval  # type: ignore[method-assign]
+    SqlEventLogStorage.claim_concurrency_slot = claim_or_take_a_forgotten_slot  # type: ignore[method-assign,assignment]
+    InstanceConcurrencyContext.interval_to_next_pending_claim_check = seconds_to_next_ask  # type: ignore[method-assign,assignment]
