@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -95,6 +96,18 @@ def incremental_models_seconds(target: Path) -> float:
     return sum(r["execution_time"] for r in results if r["unique_id"] in incremental)
 
 
+def slowest_nodes(target: Path, count: int = 10) -> dict[str, float]:
+    """The `count` nodes that took longest in the last command run into `target` (dbt's time)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    slowest = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 2) for r in slowest}
+
+
+def largest_child_rss_mb() -> int:
+    """The peak memory of the largest child process waited for so far (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
 def measure(url: str, workdir: Path, size: str) -> dict[str, object]:
     warehouse = workdir / "warehouse.duckdb"
     target = workdir / "dbt_target"
@@ -104,13 +117,16 @@ def measure(url: str, workdir: Path, size: str) -> dict[str, object]:
         clock = httpx.get(control + "/clock", timeout=60).json()["business_now"]
         dbt(["parse"], clock, target)
         full, nodes = dbt(["build"], clock, target)
+        full_peak_mb = largest_child_rss_mb()  # the parse before it is far smaller
         models_full = incremental_models_seconds(target)
         httpx.post(control + "/advance?days=1", timeout=600).raise_for_status()
         ingest_all(warehouse, workdir / "pipelines")
         clock = httpx.get(control + "/clock", timeout=60).json()["business_now"]
         incremental, _ = dbt(["build"], clock, target)
         models_incremental = incremental_models_seconds(target)
+        slowest_after_one_day = slowest_nodes(target)
         noop, _ = dbt(["build"], clock, target)
+        slowest_noop = slowest_nodes(target)
         one_view, _ = dbt(["run", "--select", "stg_harvest__tasks"], clock, target)
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         entries = conn.execute("select count(*) from canonical.time_entry").fetchone()[0]
@@ -121,6 +137,7 @@ def measure(url: str, workdir: Path, size: str) -> dict[str, object]:
         "gl_postings": postings,
         "nodes": nodes,
         "full_build_s": round(full, 1),
+        "full_build_peak_rss_mb": full_peak_mb,
         "incremental_build_after_one_day_s": round(incremental, 1),
         "noop_build_s": round(noop, 1),
         "one_view_run_s": round(one_view, 1),
@@ -135,6 +152,10 @@ def measure(url: str, workdir: Path, size: str) -> dict[str, object]:
         "incremental_models_full_s": round(models_full, 1),
         "incremental_models_after_one_day_s": round(models_incremental, 1),
         "incremental_models_incremental_over_full": round(models_incremental / models_full, 3),
+        # Where a build after a day and one with nothing new spend their time (on four threads a
+        # node's time includes waiting for the others): what to make cheaper next.
+        "slowest_nodes_after_one_day_s": slowest_after_one_day,
+        "slowest_nodes_noop_s": slowest_noop,
     }
     return {f"dbt_{size}_{name}": value for name, value in figures.items()}
 
