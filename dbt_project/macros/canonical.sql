@@ -87,15 +87,18 @@
 {%- endmacro %}
 
 {#- The vendor keys (numeric) of the records an incremental build has in scope, queried before
-    the model runs (`scope_sql`: a select with a `key` column), for in_scope(). A model filters its
-    staging scan with them: a filter of constants reaches the table scan, where a join with the
-    scope would apply only after the staging view computed every row (its casts cost more than
-    everything else here). Up to `max_keys` keys come back as a list; beyond that the range they
-    span. Empty while parsing. -#}
-{% macro scope_keys(scope_sql, key, max_keys=20000) -%}
+    the model runs (`scope_sql`: a select with a `key` column), for in_scope(). Up to `max_keys`
+    (default: var scope_max_keys) keys come back as a list, a filter of constants that reaches
+    the table scan. Beyond that the scope itself, as a semi-join (the staging tables it filters
+    are tables, so the join costs little): the range of the keys, used before, spans most of a
+    table as soon as one old record changes (`medium`, one thread, the range forced: gl_posting
+    took 4.6 s after a day, 5.2 s from nothing; 1.3 s by semi-join, 1.2 s by list). Empty while
+    parsing. -#}
+{% macro scope_keys(scope_sql, key, max_keys=none) -%}
     {%- if not execute -%}
         {{ return({'keys': []}) }}
     {%- endif -%}
+    {%- set max_keys = var('scope_max_keys', 20000) if max_keys is none else max_keys -%}
     {%- set listed = run_query(
         'select distinct ' ~ key ~ ' from (' ~ scope_sql ~ ') as scope_keys where ' ~ key
         ~ ' is not null order by 1 limit ' ~ (max_keys + 1)
@@ -104,16 +107,13 @@
     {%- if keys | length <= max_keys -%}
         {{ return({'keys': keys}) }}
     {%- endif -%}
-    {%- set bounds = run_query(
-        'select min(' ~ key ~ '), max(' ~ key ~ ') from (' ~ scope_sql ~ ') as scope_keys'
-    ).rows[0] -%}
-    {{ return({'range': (bounds[0], bounds[1])}) }}
+    {{ return({'sql': scope_sql, 'key': key}) }}
 {%- endmacro %}
 
 {#- A SQL condition: `column` is one of the scope's keys (from scope_keys); false when none. -#}
 {% macro in_scope(column, scope) -%}
-    {%- if 'range' in scope -%}
-        {{ column }} between {{ scope['range'][0] }} and {{ scope['range'][1] }}
+    {%- if 'sql' in scope -%}
+        {{ column }} in (select {{ scope['key'] }} from ({{ scope['sql'] }}) as scope_rows)
     {%- elif scope['keys'] | length == 0 -%}
         1 = 0
     {%- else -%}

@@ -16,8 +16,8 @@
 -- version the table does not hold yet (new, changed, or arrived late) and entries whose worker or
 -- project link went stale (a PSA user matched to a worker later, a PSA project linked to its ERP
 -- job later); entries the PSA deleted stay with is_deleted = true. The scope is found by comparing
--- keys and versions (a scan of three columns), and only the range of Harvest ids it spans is read
--- from staging and shaped, never every row.
+-- keys and versions (a scan of three columns), and only the entries in scope are read from
+-- staging and shaped, never every row.
 {%- set scope_sql %}
     with user_worker as (
         {{ record_worker('harvest') }}
