@@ -63,7 +63,8 @@ def ingest_all(warehouse: Path, pipelines_dir: Path) -> None:
 def dbt(command: list[str], business_now: str, target: Path) -> tuple[float, int]:
     """(seconds, nodes run) of one dbt command at business time `business_now`; raises if failed.
 
-    The command's run_results.json stays in `target` for incremental_models_seconds().
+    The command's run_results.json stays in `target` for incremental_models_seconds() and
+    slowest_nodes().
     """
     started = time.perf_counter()
     result = subprocess.run(
@@ -168,11 +169,12 @@ def run(url: str | None = None) -> dict[str, object]:
     """
     url = url or os.environ.get("CROSSWALK_BENCH_SANDBOX_URL")
     sizes = [s.strip() for s in os.environ.get(SIZES_ENV, "medium").split(",") if s.strip()]
+    if url:
+        with tempfile.TemporaryDirectory(prefix="crosswalk-dbt-bench-") as tmp:
+            return measure(url, Path(tmp), sizes[0])
     results: dict[str, object] = {}
-    for size in sizes[:1] if url else sizes:
+    for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"crosswalk-dbt-bench-{size}-") as tmp:
-            if url:
-                return measure(url, Path(tmp), size)
             sandbox = start_sandbox(Path(tmp), size=size, rate_limits=False, timeout=3600)
             try:
                 results |= measure(sandbox.url, Path(tmp), size)
