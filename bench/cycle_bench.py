@@ -26,8 +26,9 @@ from pathlib import Path
 import httpx
 import psutil
 
+from bench.env import REPO
+from crosswalk_cli.local_stack import start_sandbox
 from tests.support.crosswalk import run_env
-from tests.support.sandbox_process import REPO, start_sandbox
 
 SIZES_ENV = "CROSSWALK_BENCH_CYCLE_SIZES"
 RUN_TIMEOUT_SECONDS = 4 * 3600
@@ -94,7 +95,7 @@ def _mb(size: int) -> int:
 
 
 def measure(size: str, workdir: Path, incremental: bool) -> dict[str, object]:
-    sandbox = start_sandbox(workdir / "sandbox", size=size, rate_limits=False, timeout=3600)
+    sandbox = start_sandbox(workdir / "sandbox", size=size, seed=42, rate_limits=False, wait=3600)
     try:
         env = run_env(sandbox, workdir)
         log = workdir / "runs.log"

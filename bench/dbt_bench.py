@@ -36,11 +36,10 @@ import duckdb
 import httpx
 
 from bench.env import overridden_environ
-from crosswalk_cli.local_stack import sandbox_source_env
+from crosswalk_cli.local_stack import sandbox_source_env, start_sandbox
 from orchestration.defs.ingest.assets import VENDORS, source_factory
 from orchestration.defs.transform.project import dbt_executable
 from orchestration.lib.pipelines import build_pipeline
-from tests.support.sandbox_process import start_sandbox
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 SIZES_ENV = "CROSSWALK_BENCH_DBT_SIZES"
@@ -175,7 +174,7 @@ def run(url: str | None = None) -> dict[str, object]:
     results: dict[str, object] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"crosswalk-dbt-bench-{size}-") as tmp:
-            sandbox = start_sandbox(Path(tmp), size=size, rate_limits=False, timeout=3600)
+            sandbox = start_sandbox(Path(tmp), size=size, seed=42, rate_limits=False, wait=3600)
             try:
                 results |= measure(sandbox.url, Path(tmp), size)
             finally:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from bench.env import REPO
+from crosswalk_cli.local_stack import SandboxServer, start_sandbox
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
 from orchestration.push.store import OpsStore
@@ -37,7 +39,6 @@ from orchestration.webhooks.inbox import WebhookInbox
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
-from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 from tests.support.webhook_receiver import start_receiver
 
 WAVES = 4
@@ -96,7 +97,7 @@ def _wait_for_launched_runs(env: dict[str, str], seconds: float = 600) -> None:
             time.sleep(1)
 
 
-def _psa_emails(sandbox: SandboxProcess) -> set[str]:
+def _psa_emails(sandbox: SandboxServer) -> set[str]:
     with harvest_client(sandbox) as harvest:
         users = harvest.get("/users", params={"per_page": 2000}).json()["users"]
     return {u["email"] for u in users}
@@ -201,7 +202,7 @@ def breakdown(env: dict[str, str], hired_at: dict[str, float], since: float) -> 
 
 
 def _wave(
-    sandbox: SandboxProcess, template: dict[str, str], label: str, hires: int, workdir: Path
+    sandbox: SandboxServer, template: dict[str, str], label: str, hires: int, workdir: Path
 ) -> tuple[list[float], dict[str, float]]:
     """Hire `hires` people at once; their latencies to the PSA, and HCM id -> hire wall time."""
     hired: dict[str, float] = {}
@@ -230,7 +231,7 @@ def _wave(
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="crosswalk-event-bench-") as tmp:
         workdir = Path(tmp)
-        sandbox = start_sandbox(workdir / "sandbox", seed=5, rate_limits=False)
+        sandbox = start_sandbox(workdir / "sandbox", size="small", seed=5, rate_limits=False)
         receiver = daemon = None
         try:
             env = run_env(sandbox, workdir)

@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 
 from bench.env import overridden_environ
+from crosswalk_cli.local_stack import start_sandbox
 from dlt_sources.common.config import load_instances
 from dlt_sources.harvest import SECRET_KEYS, harvest_source
 from dlt_sources.harvest.helpers import HarvestClient
 from orchestration.lib.pipelines import build_pipeline
-from tests.support.sandbox_process import start_sandbox
 
 
 @contextmanager
@@ -100,7 +100,7 @@ def run(url: str | None = None, rounds: int = 3) -> dict[str, object]:
     if url:
         return measure(url, rounds)
     with tempfile.TemporaryDirectory(prefix="crosswalk-ingest-sandbox-") as tmp:
-        sandbox = start_sandbox(Path(tmp), size="medium", rate_limits=False, timeout=1800)
+        sandbox = start_sandbox(Path(tmp), size="medium", seed=42, rate_limits=False, wait=1800)
         try:
             return measure(sandbox.url, rounds)
         finally:

@@ -19,10 +19,11 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+from bench.env import REPO
+from crosswalk_cli.local_stack import start_sandbox
 from orchestration.push.pacing import PUBLISHED_LIMITS
 from tests.support.crosswalk import run_env
 from tests.support.deltas import psa_user
-from tests.support.sandbox_process import REPO, start_sandbox
 
 DELTAS = 400
 PROCESSES = 2
@@ -32,7 +33,7 @@ def run() -> dict[str, object]:
     limit = PUBLISHED_LIMITS["harvest"]
     with tempfile.TemporaryDirectory(prefix="crosswalk-push-bench-") as tmp:
         workdir = Path(tmp)
-        sandbox = start_sandbox(workdir / "sandbox", seed=5, rate_limits=True)
+        sandbox = start_sandbox(workdir / "sandbox", size="small", seed=5)
         try:
             env = run_env(sandbox, workdir)
             batch = workdir / "deltas.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tests.support.sandbox_process import start_sandbox
+from crosswalk_cli.local_stack import start_sandbox
 from vendor_sandbox.firm.generate import generate_firm
 from vendor_sandbox.settings import SandboxSettings
 from vendor_sandbox.store import Store
@@ -60,7 +60,7 @@ def run(rounds: int = 3) -> dict[str, object]:
         workdir = Path(tmp)
         state = workdir / "medium.sqlite"
         generation_seconds = time_generation("medium", state)
-        sandbox = start_sandbox(workdir, size="medium", state=state, rate_limits=False)
+        sandbox = start_sandbox(workdir, size="medium", seed=42, state=state, rate_limits=False)
         try:
             measured = [fetch_all_time_entries(sandbox.base("harvest")) for _ in range(rounds)]
         finally:

@@ -1,8 +1,9 @@
 """Child servers of a local crosswalk: the vendor sandbox and the webhook receiver.
 
-Started by `crosswalk chaos` (and usable by tools that need the same), each on its own loopback
-port, stopped by its own pid. `sandbox_source_env` aims every configured source instance at a
-sandbox listening somewhere else than the committed profile's port 8700.
+Started by `crosswalk chaos`, the benchmarks and the tests (tests/support wraps start_sandbox with
+the tests' defaults), each on its own loopback port, stopped by its own pid. `sandbox_source_env`
+aims every configured source instance at a sandbox listening somewhere else than the committed
+profile's port 8700.
 """
 
 from __future__ import annotations
@@ -97,17 +98,58 @@ def _start(
     raise RuntimeError(f"{name} did not answer at {health_url} within {wait:.0f}s")
 
 
+# Where each system of the sandbox is served, under its URL (the vendors' own base paths).
+SANDBOX_BASE_PATHS = {
+    "bamboohr": "/bamboohr/api/gateway.php/acme/v1",
+    "netsuite": "/netsuite/services/rest",
+    "harvest": "/harvest/v2",
+    "forecast": "/forecast",
+    "gusto": "/gusto/v1",
+    "control": "/_sandbox",
+}
+
+
+@dataclass
+class SandboxServer(ChildServer):
+    """A running `crosswalk sandbox`: its port and the SQLite file its firm lives in."""
+
+    port: int
+    state: Path
+
+    def base(self, system: str) -> str:
+        """The base URL of `system` (a vendor, or `control` for the sandbox's own API)."""
+        return self.url + SANDBOX_BASE_PATHS[system]
+
+
 def start_sandbox(
-    workdir: Path, *, size: str, seed: int, env: dict[str, str], port: int | None = None
-) -> ChildServer:
-    """`crosswalk sandbox` over a firm kept in `workdir/sandbox.sqlite`."""
+    workdir: Path,
+    *,
+    size: str,
+    seed: int,
+    faults: str = "none",
+    dirty: float = 0.0,
+    rate_limits: bool = True,
+    state: Path | None = None,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    wait: float = 600.0,
+) -> SandboxServer:
+    """`crosswalk sandbox` over a firm kept in `state` (default `workdir/sandbox.sqlite`).
+
+    Answering once the firm is generated or loaded (`large` takes minutes: `wait`). `env`
+    defaults to this process's; the log is `workdir/sandbox-<port>.log`.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
+    state = state or workdir / "sandbox.sqlite"
     args = _crosswalk("sandbox", "--size", size, "--seed", str(seed), "--port", str(port))
-    args += ["--state", str(workdir / "sandbox.sqlite")]
+    args += ["--faults", faults, "--dirty", str(dirty), "--state", str(state)]
+    if not rate_limits:
+        args.append("--no-rate-limits")
     health = f"http://127.0.0.1:{port}/_sandbox/health"
-    server = _start("sandbox", args, env, workdir / "sandbox.log", health, wait=600)
-    server.url = f"http://127.0.0.1:{port}"
-    return server
+    log_path = workdir / f"sandbox-{port}.log"
+    server = _start("sandbox", args, env or dict(os.environ), log_path, health, wait)
+    return SandboxServer(server.name, server.url, server.process, server.log_path, port, state)
 
 
 def start_receiver(workdir: Path, *, env: dict[str, str], port: int | None = None) -> ChildServer:
