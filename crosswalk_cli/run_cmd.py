@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import Any
 
 import dagster as dg
 
@@ -67,27 +66,10 @@ def run_selection(select: str | None, push: bool) -> dg.AssetSelection:
     return selection
 
 
-def is_dbt_build(assets: object) -> bool:
-    """Whether `assets` is one of the graph's dbt ops (`@dbt_assets` tags its op so)."""
-    return isinstance(assets, dg.AssetsDefinition) and "dagster_dbt/select" in assets.op.tags
-
-
-def full_refresh_run_config(
-    assets: list[Any], selection: dg.AssetSelection
-) -> dict[str, Any] | None:
-    """Run config turning on `full_refresh` for each dbt op `selection` reaches; None if none."""
-    selected = selection.resolve(assets)
-    ops = {
-        definition.op.name: {"config": {"full_refresh": True}}
-        for definition in assets
-        if is_dbt_build(definition) and selected & set(definition.keys)
-    }
-    return {"ops": ops} if ops else None
-
-
 def run(select: str | None, push: bool, full_refresh: bool = False) -> int:
     ensure_dagster_home()
     from orchestration.definitions import defs  # after DAGSTER_HOME is set
+    from orchestration.defs.transform.assets import full_refresh_run_config
 
     assets = list(defs.assets or [])
     if not assets:

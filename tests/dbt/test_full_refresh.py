@@ -8,7 +8,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from crosswalk_cli.run_cmd import full_refresh_run_config, run_selection
+from crosswalk_cli.run_cmd import run_selection
+from orchestration.defs.transform.assets import full_refresh_run_config
 from tests.dbt.conftest import BuiltWarehouse, crosswalk_run, run_id_of
 
 TIME_ENTRY = "canonical/time_entry"

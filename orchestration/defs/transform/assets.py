@@ -59,6 +59,28 @@ class DbtBuildConfig(dg.Config):
     )
 
 
+def is_dbt_build(assets: object) -> bool:
+    """Whether `assets` is one of the graph's dbt ops (`@dbt_assets` tags its op so)."""
+    return isinstance(assets, dg.AssetsDefinition) and "dagster_dbt/select" in assets.op.tags
+
+
+def full_refresh_run_config(
+    assets: Sequence[Any], selection: dg.AssetSelection
+) -> dict[str, Any] | None:
+    """Run config turning on DbtBuildConfig's `full_refresh` for each dbt op `selection` reaches.
+
+    None if it reaches none. For `crosswalk run --full-refresh`, and for a schedule or sensor
+    that requests a rebuild from nothing.
+    """
+    selected = selection.resolve(list(assets))
+    ops = {
+        definition.op.name: {"config": {"full_refresh": True}}
+        for definition in assets
+        if is_dbt_build(definition) and selected & set(definition.keys)
+    }
+    return {"ops": ops} if ops else None
+
+
 def set_business_now_for_dbt(business_time: str | None) -> None:
     """Hand dbt the business "now" (macro `business_now()`), or let it use the wall clock.
 
