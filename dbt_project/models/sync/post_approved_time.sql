@@ -15,11 +15,19 @@
 -- makes a new batch with a new id instead of colliding with the posted one. A line the payload
 -- model must refuse (no cost rate anywhere, a task with no labour account) is a journal of its
 -- own, `labour:<subsidiary>:<day>:<entry>`: it alone is quarantined, and the day's others post.
--- The entries due are the rule's own findings (one definition of "due", held in the rule).
-with due as (
+-- The entries due are the rule's own findings (one definition of "due", held in the rule), as
+-- this build's drift_observations holds them: the rule judges every approved entry against the
+-- ERP's lines, once a build (on `large` that is seconds; reading the rule's view here did it twice).
+with unposted as (
+    select distinct entity_id
+    from {{ ref('drift_observations') }}
+    where rule = 'approved_time_not_posted'
+),
+
+due as (
     select t.*
     from {{ ref('rec_clean_time_entries') }} as t
-    inner join {{ ref('approved_time_not_posted') }} as unposted on unposted.entity_id = t.remote_id
+    inner join unposted on unposted.entity_id = t.remote_id
 ),
 
 erp_instances as (
