@@ -38,7 +38,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.sandbox_process import REPO, free_port
+from crosswalk_cli.local_stack import free_port
+from tests.support.sandbox_process import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

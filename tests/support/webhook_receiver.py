@@ -9,7 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.sandbox_process import REPO, free_port
+from crosswalk_cli.local_stack import free_port
+from tests.support.sandbox_process import REPO
 
 
 @dataclass
