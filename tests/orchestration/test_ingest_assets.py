@@ -93,7 +93,14 @@ def test_crosswalk_run_lands_every_raw_table_equal_to_truth(
 
 
 def test_crosswalk_run_fails_loudly_when_a_system_is_down(tmp_path: Path) -> None:
-    down = SandboxProcess("http://127.0.0.1:9", 9, tmp_path / "none", None, tmp_path / "log")  # type: ignore[arg-type]
+    down = SandboxProcess(
+        name="sandbox",
+        url="http://127.0.0.1:9",  # the discard port: nothing answers
+        process=None,  # type: ignore[arg-type]
+        log_path=tmp_path / "log",
+        port=9,
+        state=tmp_path / "none",
+    )
     # One attempt: what is under test is how the failure surfaces, not how long it is retried.
     env = run_env(down, tmp_path) | {"RUNTIME__REQUEST_MAX_ATTEMPTS": "1"}
     result = crosswalk_run(env, "--select", f"group:{VENDORS[0]}")
