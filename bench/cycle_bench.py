@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.env import REPO
 from crosswalk_cli.local_stack import start_sandbox
 from tests.support.crosswalk import run_env
+from tests.support.sandbox_process import REPO
 
 SIZES_ENV = "CROSSWALK_BENCH_CYCLE_SIZES"
 RUN_TIMEOUT_SECONDS = 4 * 3600

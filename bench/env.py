@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @contextmanager

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from bench.env import REPO
 from crosswalk_cli.local_stack import SandboxServer, start_sandbox
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
@@ -39,6 +38,7 @@ from orchestration.webhooks.inbox import WebhookInbox
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
+from tests.support.sandbox_process import REPO
 from tests.support.webhook_receiver import start_receiver
 
 WAVES = 4

@@ -19,11 +19,11 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from bench.env import REPO
 from crosswalk_cli.local_stack import start_sandbox
 from orchestration.push.pacing import PUBLISHED_LIMITS
 from tests.support.crosswalk import run_env
 from tests.support.deltas import psa_user
+from tests.support.sandbox_process import REPO
 
 DELTAS = 400
 PROCESSES = 2

@@ -100,7 +100,7 @@
     {%- if not execute -%}
         {{ return({'keys': []}) }}
     {%- endif -%}
-    {%- set max_keys = var('scope_max_keys', 20000) if max_keys is none else max_keys -%}
+    {%- set max_keys = var('scope_max_keys') if max_keys is none else max_keys -%}
     {%- set scope_table = this.identifier ~ '__dbt_scope' -%}
     {%- do run_query(create_scope_table(scope_table, scope_sql, key)) -%}
     {%- set listed = run_query(
