@@ -89,6 +89,37 @@ def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int:
     return int(run.tags[PID_TAG])
 
 
+def _wait_blocked(
+    instance: dg.DagsterInstance, run_id: str, workdir: Path, seconds: float = 120
+) -> int:
+    """The worker pid of a `blocking` run once its step's body runs (not merely STARTED: a kill
+    while Dagster sets up the step's output capture can orphan the capture's `tail -F`)."""
+    _wait_started(instance, run_id, seconds)
+    pid = _worker_pid(instance, run_id)
+    started = launcher_jobs.started_file(workdir / "release")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if started.exists() and str(pid) in started.read_text().split():
+            return pid
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id}'s step did not begin in {seconds:.0f}s")
+
+
+def _compute_log_tails(workdir: Path, seconds: float = 10) -> list[str]:
+    """`tail` processes still reading a compute log under workdir after `seconds` (Dagster's
+    watcher ends a dead step's tail within a second)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        tails = []
+        for process in psutil.process_iter(["name", "cmdline"]):
+            cmdline = process.info["cmdline"] or []
+            if process.info["name"] == "tail" and any(str(workdir) in arg for arg in cmdline):
+                tails.append(" ".join(cmdline))
+        if not tails or time.monotonic() > deadline:
+            return tails
+        time.sleep(0.2)
+
+
 def test_runs_execute_in_workers_forked_from_one_loaded_code_location(
     instance: dg.DagsterInstance, workdir: Path
 ) -> None:
@@ -121,13 +152,14 @@ def test_a_failing_run_fails_alone_and_the_next_run_still_starts(
 
 
 def test_terminate_interrupts_the_worker_and_the_run_is_canceled(
-    instance: dg.DagsterInstance,
+    instance: dg.DagsterInstance, workdir: Path
 ) -> None:
     run_id = _launch(instance, launcher_jobs.blocking)
-    _wait_started(instance, run_id)
+    pid = _wait_blocked(instance, run_id, workdir)
     assert instance.run_launcher.terminate(run_id)
     assert _wait(instance, run_id, seconds=60).status == dg.DagsterRunStatus.CANCELED
-    assert _gone(_worker_pid(instance, run_id))  # exited and reaped: the server keeps no zombie
+    assert _gone(pid)  # exited and reaped: the server keeps no zombie
+    assert _compute_log_tails(workdir) == []
 
 
 def _gone(pid: int, seconds: float = 30) -> bool:
@@ -157,19 +189,20 @@ def test_a_code_location_that_never_loads_is_killed_after_the_startup_timeout(
 
 
 def test_a_killed_worker_is_reported_dead_to_run_monitoring(
-    instance: dg.DagsterInstance,
+    instance: dg.DagsterInstance, workdir: Path
 ) -> None:
     launcher = instance.run_launcher
     run_id = _launch(instance, launcher_jobs.blocking)
-    _wait_started(instance, run_id)
+    pid = _wait_blocked(instance, run_id, workdir)
     run = instance.get_run_by_id(run_id)
     assert run is not None
     assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
-    pid = _worker_pid(instance, run_id)
     os.kill(pid, signal.SIGKILL)
     assert _gone(pid)
     health = launcher.check_run_worker_health(run)
     assert health.status == WorkerStatus.FAILED and str(pid) in (health.msg or "")
+    # The killed step's output capture went with it (the test's own kill leaves nothing behind).
+    assert _compute_log_tails(workdir) == []
 
 
 def test_a_changed_code_location_is_loaded_again_before_the_next_run(

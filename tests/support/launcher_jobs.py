@@ -17,6 +17,11 @@ if _log:
         imports.write(f"{os.getpid()}\n")
 
 
+def started_file(release: Path) -> Path:
+    """Where `wait_for_release` lists the pids of the workers whose step has begun."""
+    return release.with_name(release.name + ".started")
+
+
 @dg.op
 def report_pid(context: dg.OpExecutionContext) -> int:
     context.log.info(f"run worker {os.getpid()}")
@@ -30,8 +35,15 @@ def fail() -> None:
 
 @dg.op
 def wait_for_release() -> None:
-    """Blocks until the file `CROSSWALK_TEST_RELEASE` exists (at most a minute)."""
+    """Blocks until the file `CROSSWALK_TEST_RELEASE` exists (at most a minute).
+
+    First it adds its pid to `<release>.started`: the step's body runs once Dagster has set up
+    the step's output capture (a `tail -F` of the compute log and the process that watches it),
+    so a test killing the worker after that line kills no half-made capture.
+    """
     release = Path(os.environ["CROSSWALK_TEST_RELEASE"])
+    with open(started_file(release), "a") as started:
+        started.write(f"{os.getpid()}\n")
     deadline = time.monotonic() + 60
     while not release.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
