@@ -30,7 +30,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from crosswalk_cli.local_stack import SandboxServer, start_sandbox
+from crosswalk_cli.local_stack import SandboxServer, start_receiver, start_sandbox
 from orchestration.defs.events.jobs import WORKER_EVENT_JOBS
 from orchestration.instance import TEMPLATE
 from orchestration.push.store import OpsStore
@@ -39,7 +39,6 @@ from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
 from tests.support.sandbox_process import REPO
-from tests.support.webhook_receiver import start_receiver
 
 WAVES = 4
 HIRES_PER_WAVE = 5
@@ -241,7 +240,7 @@ def run() -> dict[str, object]:
             built = crosswalk_run(env)
             if built.returncode != 0:
                 raise RuntimeError(built.stdout[-3000:] + built.stderr[-3000:])
-            receiver = start_receiver(env, workdir)
+            receiver = start_receiver(workdir, env=env)
             with open(workdir / "daemon.log", "w") as log:
                 daemon = subprocess.Popen(
                     [str(Path(sys.executable).parent / "dagster-daemon"), "run"]

@@ -54,6 +54,8 @@ class ChildServer:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    # The log line that said it was ready, when its start waited for one.
+    ready_line: str | None = None
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM, then SIGKILL if it lingers; always by its own pid."""
@@ -91,11 +93,24 @@ def _start(
             answering = httpx.get(health_url, timeout=2).status_code == 200
         except httpx.HTTPError:
             answering = False
-        if answering and (ready_line is None or ready_line in log_path.read_text(errors="replace")):
+        if answering and ready_line is None:
             return server
+        if answering:
+            said = _line_starting(log_path, ready_line)
+            if said is not None:
+                server.ready_line = said
+                return server
         time.sleep(0.3)
     server.stop()
     raise RuntimeError(f"{name} did not answer at {health_url} within {wait:.0f}s")
+
+
+def _line_starting(log_path: Path, prefix: str) -> str | None:
+    """The first line of the log starting with `prefix`, without its line break."""
+    for line in log_path.read_text(errors="replace").splitlines():
+        if line.startswith(prefix):
+            return line
+    return None
 
 
 # Where each system of the sandbox is served, under its URL (the vendors' own base paths).
@@ -109,7 +124,7 @@ SANDBOX_BASE_PATHS = {
 }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SandboxServer(ChildServer):
     """A running `crosswalk sandbox`: its port and the SQLite file its firm lives in."""
 
@@ -149,7 +164,9 @@ def start_sandbox(
     health = f"http://127.0.0.1:{port}/_sandbox/health"
     log_path = workdir / f"sandbox-{port}.log"
     server = _start("sandbox", args, env or dict(os.environ), log_path, health, wait)
-    return SandboxServer(server.name, server.url, server.process, server.log_path, port, state)
+    return SandboxServer(
+        server.name, server.url, server.process, server.log_path, port=port, state=state
+    )
 
 
 def start_receiver(workdir: Path, *, env: dict[str, str], port: int | None = None) -> ChildServer:

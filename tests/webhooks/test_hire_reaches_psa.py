@@ -21,19 +21,19 @@ import dagster as dg
 import httpx
 import pytest
 
+from crosswalk_cli.local_stack import ChildServer, start_receiver
 from orchestration.defs.events.sensors import worker_events_from_webhooks
 from tests.support.crosswalk import crosswalk_run, run_env
 from tests.support.harvest import harvest_client
 from tests.support.hcm import billable_template, hire
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
-from tests.support.webhook_receiver import ReceiverProcess, start_receiver
 
 
 @dataclass
 class Firm:
     sandbox: SandboxProcess
     env: dict[str, str]
-    receiver: ReceiverProcess
+    receiver: ChildServer
 
     @property
     def ops_db(self) -> Path:
@@ -49,7 +49,7 @@ def hiring_firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
         env = run_env(sandbox, workdir)
         built = crosswalk_run(env)
         assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
-        receiver = start_receiver(env, workdir)
+        receiver = start_receiver(workdir, env=env)
         yield Firm(sandbox, env, receiver)
     finally:
         if receiver is not None:

@@ -22,11 +22,11 @@ import httpx
 import orjson
 import pytest
 
+from crosswalk_cli.local_stack import start_receiver
 from orchestration.webhooks.registration import register_all
 from tests.support.crosswalk import run_env
 from tests.support.gusto import open_session
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
-from tests.support.webhook_receiver import start_receiver
 
 BAMBOOHR_KEY = ("sandbox-key", "x")
 ARRIVAL_SECONDS = 15.0
@@ -37,7 +37,7 @@ class Hooked:
     sandbox: SandboxProcess
     url: str
     ops_db: Path
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     env: dict[str, str]
 
     def inbox(self, where: str = "true") -> list[sqlite3.Row]:
@@ -82,7 +82,7 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooked]:
     sandbox = start_sandbox(workdir / "sandbox", rate_limits=False)
     env = run_env(sandbox, workdir)
     try:
-        receiver = start_receiver(env, workdir)
+        receiver = start_receiver(workdir, env=env)
     except BaseException:
         sandbox.stop()
         raise
