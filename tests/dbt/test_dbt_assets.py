@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -301,10 +302,16 @@ def test_tenants_run_at_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_crosswalk_run_builds_every_model_and_every_check_passes(
-    built_warehouse: BuiltWarehouse,
+    built_warehouse: BuiltWarehouse, manifest: Mapping[str, Any]
 ) -> None:
     result = built_warehouse.result
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    # dbt's unit tests (a model's SQL on fixed rows; no asset check) ran in the run's build,
+    # before their models, and passed: dbt skips a model whose unit test fails.
+    unit_tests = [test["name"] for test in manifest.get("unit_tests", {}).values()]
+    assert unit_tests
+    for name in unit_tests:
+        assert re.search(rf"PASS \S+::{name}\b", result.stdout), f"unit test {name} did not pass"
     # What the run planned is the graph its own process loaded: the whole of it.
     with dg.DagsterInstance.from_config(str(built_warehouse.dagster_home)) as instance:
         records = instance.all_logs(built_warehouse.run_id)
