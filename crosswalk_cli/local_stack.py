@@ -77,13 +77,15 @@ def _start(
     args: list[str],
     env: dict[str, str],
     log_path: Path,
-    health_url: str,
+    url: str,
+    health_path: str,
     wait: float,
     ready_line: str | None = None,
 ) -> ChildServer:
     with open(log_path, "ab") as log:
         process = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = ChildServer(name, health_url.rsplit("/", 2)[0], process, log_path)
+    server = ChildServer(name, url, process, log_path)
+    health_url = url + health_path
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -93,12 +95,11 @@ def _start(
             answering = httpx.get(health_url, timeout=2).status_code == 200
         except httpx.HTTPError:
             answering = False
-        if answering and ready_line is None:
-            return server
         if answering:
-            said = _line_starting(log_path, ready_line)
-            if said is not None:
-                server.ready_line = said
+            if ready_line is None:
+                return server
+            server.ready_line = _line_starting(log_path, ready_line)
+            if server.ready_line is not None:
                 return server
         time.sleep(0.3)
     server.stop()
@@ -161,9 +162,11 @@ def start_sandbox(
     args += ["--faults", faults, "--dirty", str(dirty), "--state", str(state)]
     if not rate_limits:
         args.append("--no-rate-limits")
-    health = f"http://127.0.0.1:{port}/_sandbox/health"
+    url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"sandbox-{port}.log"
-    server = _start("sandbox", args, env or dict(os.environ), log_path, health, wait)
+    server = _start(
+        "sandbox", args, env or dict(os.environ), log_path, url, "/_sandbox/health", wait
+    )
     return SandboxServer(
         server.name, server.url, server.process, server.log_path, port=port, state=state
     )
@@ -173,9 +176,9 @@ def start_receiver(workdir: Path, *, env: dict[str, str], port: int | None = Non
     """`crosswalk webhooks --register`: subscribed to the env's BambooHR and Gusto."""
     port = port or free_port()
     args = _crosswalk("webhooks", "--port", str(port), "--register")
-    health = f"http://127.0.0.1:{port}/health"
+    url = f"http://127.0.0.1:{port}"
     # Ready once subscribed, not once listening: it listens first to take Gusto's handshake.
     log = workdir / "webhooks.log"
-    server = _start("webhook receiver", args, env, log, health, 180, ready_line="receiver ready")
-    server.url = f"http://127.0.0.1:{port}"
-    return server
+    return _start(
+        "webhook receiver", args, env, log, url, "/health", 180, ready_line="receiver ready"
+    )
