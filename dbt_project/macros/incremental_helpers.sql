@@ -1,13 +1,38 @@
 {#- Helpers for staging models kept incrementally (the high-volume tables). -#}
 
-{#- Rows of `source_relation_sql` changed since the model's last build, by a vendor timestamp.
-    The boundary is re-read (`>=`): rows sharing the last stamp may have arrived after it. -#}
-{% macro changed_since_last_build(timestamp_column, model_column='remote_updated_at') -%}
+{#- The filter of an incremental staging model's select: rows of its source (`source_relation`,
+    which the model selects from as `alias`) changed since the model's last build, by a vendor
+    timestamp, judged per instance (source_relation). Instances are loaded and clocked apart, so
+    each is read from the newest stamp the model holds of it: one mark for all would skip an
+    instance's rows older than another instance's newest (a tenant whose load failed and caught up
+    a cycle later lost those rows for good). An instance the model holds nothing of is read whole.
+    The boundary is re-read (`>=`): rows sharing the last stamp may have arrived after it. The
+    raw column is compared as it is, the marks (UTC timestamps) coerced to its type in the
+    session's zone (UTC, profiles.yml): a cast of the column would hide it from the scan's
+    filter (`large`: 0.83 s instead of 0.11 s). -#}
+{% macro changed_since_last_build(source_relation, timestamp_column, alias='source_row', model_column='remote_updated_at') -%}
     {%- if is_incremental() -%}
-        where {{ utc(timestamp_column) }} >= (
-            select coalesce(max({{ model_column }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-            from {{ this }}
-        )
+        {%- set changed_at = alias ~ '.' ~ timestamp_column -%}
+        {%- set before_any = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" -%}
+        where {{ changed_at }} >= coalesce(
+                (
+                    select max(held.{{ model_column }})
+                    from {{ this }} as held
+                    where held.source_relation = {{ alias }}.source_relation
+                ),
+                {{ before_any }}
+            )
+            -- The same test against the oldest instance's mark bounds the whole scan, so the
+            -- per-instance lookup meets only rows near the marks (`large`: 0.45 s -> 0.11 s).
+            and {{ changed_at }} >= (
+                select min(coalesce(marks.held_until, {{ before_any }}))
+                from (select distinct source_relation from {{ source_relation }}) as instances
+                left join (
+                    select source_relation, max({{ model_column }}) as held_until
+                    from {{ this }}
+                    group by source_relation
+                ) as marks on marks.source_relation = instances.source_relation
+            )
     {%- endif -%}
 {%- endmacro %}
 

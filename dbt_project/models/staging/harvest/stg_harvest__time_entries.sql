@@ -7,7 +7,8 @@
 -- Time entries. `updated_at` is the entry's version: an approved entry posts to the ERP once per
 -- version. Entries that failed validation at ingest are in the quarantine table instead; those
 -- failing a dbt record check carry a `quarantine_reason` (canonical and reconciliation skip them).
--- Incremental (the largest table): changed rows merge on their key; deleted ones are dropped.
+-- Incremental (the largest table): changed rows, each instance read from its own mark, merge on
+-- their key; deleted ones are dropped.
 select
     source_relation,
     {{ remote_id('id') }} as remote_id,
@@ -36,5 +37,5 @@ select
     {{ utc('created_at') }} as remote_created_at,
     {{ utc('updated_at') }} as remote_updated_at,
     coalesce(_deleted, false) as is_deleted
-from {{ source('harvest', 'time_entries') }}
-{{ changed_since_last_build('updated_at') }}
+from {{ source('harvest', 'time_entries') }} as source_row
+{{ changed_since_last_build(source('harvest', 'time_entries'), 'updated_at') }}

@@ -6,7 +6,8 @@
 ) }}
 -- Journal lines. crosswalk's custom columns tie a labour line to the PSA time entry version it
 -- posts (custcol_cw_time_entry + custcol_cw_entry_version) and a payroll line to its pay run.
--- Incremental (high volume): changed lines merge on their key; deleted ones are dropped.
+-- Incremental (high volume): changed lines, each instance read from its own mark, merge on their
+-- key; deleted ones are dropped.
 select
     source_relation,
     {{ remote_id('uniquekey') }} as remote_id,
@@ -33,5 +34,5 @@ select
     custcol_cw_pay_run as pay_run_remote_id,
     {{ utc('linelastmodifieddate') }} as remote_updated_at,
     coalesce(_deleted, false) as is_deleted
-from {{ source('netsuite', 'transaction_lines') }}
-{{ changed_since_last_build('linelastmodifieddate') }}
+from {{ source('netsuite', 'transaction_lines') }} as source_row
+{{ changed_since_last_build(source('netsuite', 'transaction_lines'), 'linelastmodifieddate') }}
