@@ -1,3 +1,6 @@
+-- It reads three models: dagster-dbt makes it a check of the one named here (canonical.employment,
+-- which department_on() reads), not an observation of nothing.
+{{ config(meta={'dagster': {'ref': {'name': 'employment'}}}) }}
 -- department_on() answers "the department a worker had on date D" from the HCM's own job history.
 -- For every job-history change of department, asks for the day before it took effect and the day
 -- it did. A returned row is a worker and date where the macro disagrees with the job row then in

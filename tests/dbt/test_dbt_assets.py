@@ -142,18 +142,33 @@ def test_models_sit_downstream_of_the_ingestion_assets_they_read(
         assert direct <= graph.get(key).parent_keys
 
 
-def test_dbt_tests_are_asset_checks_on_the_models_they_test(
+def checked_node(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> str | None:
+    """The node a dbt test checks: a generic test's attached node, else the one node a singular
+    test reads, else the model its config names (`meta: {dagster: {ref: {name: ...}}}`), which a
+    singular test reading several must give: dagster-dbt logs such a test's result as an
+    observation of nothing, not a check, and a failure shows nowhere in the UI."""
+    if test.get("attached_node"):
+        return test["attached_node"]
+    upstream = test["depends_on"]["nodes"]
+    if len(upstream) == 1:
+        return upstream[0]
+    named = test["config"].get("meta", {}).get("dagster", {}).get("ref", {}).get("name")
+    return next(
+        (uid for uid, node in manifest["nodes"].items() if named and node["name"] == named),
+        None,
+    )
+
+
+def test_every_dbt_test_is_an_asset_check_on_the_model_it_tests(
     graph: dg.AssetGraph, manifest: Mapping[str, Any]
 ) -> None:
     built = {node["unique_id"]: node for node in built_nodes(manifest)}
-    tests = [
-        node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test" and node.get("attached_node") in built
-    ]
-    assert tests, "no dbt tests on models or seeds"
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    assert any(not test.get("attached_node") for test in tests), "no singular test to check"
     for test in tests:
-        check = dg.AssetCheckKey(key_of(built[test["attached_node"]]), test["name"])
+        checked = checked_node(manifest, test)
+        assert checked in built, f"{test['unique_id']} checks no one model ({checked})"
+        check = dg.AssetCheckKey(key_of(built[checked]), test["name"])
         assert check in graph.asset_check_keys, f"{test['unique_id']} is no asset check"
 
 
