@@ -34,6 +34,32 @@ __all__ = ["gusto_source"]
 # the `medium` firm: 2 s instead of 15 s).
 FILE_FORMAT = "parquet"
 DELETED_COLUMN = {"_deleted": {"data_type": "bool", "hard_delete": True, "nullable": True}}
+# Spec'd fields a company may leave empty on every row of a load, typed as dlt infers them once
+# filled (a date as text): the column exists from the first load, and dlt does not warn on every
+# load that it could not infer a type and left the column out.
+NULLABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "employees": {
+        "date_of_birth": "text",
+        "middle_initial": "text",
+        "phone": "text",
+        "preferred_first_name": "text",
+        "two_percent_shareholder": "bool",
+    },
+    "jobs": {"state_wc_class_code": "text", "state_wc_covered": "bool"},
+    "locations": {"street_2": "text"},
+    "pay_schedules": {"day_1": "bigint", "day_2": "bigint"},
+    "payrolls": {"off_cycle_reason": "text"},
+    "payroll_employee_compensations": {"memo": "text"},
+}
+
+
+def _columns(table: str, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A resource's column hints: its nullable columns' types, then `hints`."""
+    columns: dict[str, Any] = {
+        name: {"data_type": data_type, "nullable": True}
+        for name, data_type in NULLABLE_COLUMNS.get(table, {}).items()
+    }
+    return columns | (hints or {})
 
 
 # -- models: the fields the canonical layer relies on -----------------------------------------
@@ -347,7 +373,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=DELETED_COLUMN,
+        columns=_columns("employees", DELETED_COLUMN),
     )
     def employees() -> Iterator[Any]:
         """Changed employees; employees seen before and now missing become tombstones."""
@@ -358,7 +384,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=DELETED_COLUMN,
+        columns=_columns("jobs", DELETED_COLUMN),
     )
     def jobs() -> Iterator[Any]:
         """Jobs of the employees whose jobs changed."""
@@ -369,7 +395,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=DELETED_COLUMN,
+        columns=_columns("compensations", DELETED_COLUMN),
     )
     def compensations() -> Iterator[Any]:
         """Every compensation (history included) of the employees whose compensations changed."""
@@ -380,7 +406,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=DELETED_COLUMN,
+        columns=_columns("terminations", DELETED_COLUMN),
     )
     def terminations() -> Iterator[Any]:
         """Terminations (status changes, never deleted) of the employees whose ones changed."""
@@ -403,21 +429,33 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         yield from _org("departments", settings.DEPARTMENTS_PATH, DepartmentModel, False)
 
     @dlt.resource(
-        name="locations", primary_key=key, write_disposition="merge", file_format=FILE_FORMAT
+        name="locations",
+        primary_key=key,
+        write_disposition="merge",
+        file_format=FILE_FORMAT,
+        columns=_columns("locations"),
     )
     def locations() -> Iterator[Any]:
         """Locations, re-read in full every run."""
         yield from _org("locations", settings.LOCATIONS_PATH, LocationModel, True)
 
     @dlt.resource(
-        name="pay_schedules", primary_key=key, write_disposition="merge", file_format=FILE_FORMAT
+        name="pay_schedules",
+        primary_key=key,
+        write_disposition="merge",
+        file_format=FILE_FORMAT,
+        columns=_columns("pay_schedules"),
     )
     def pay_schedules() -> Iterator[Any]:
         """Pay schedules, re-read in full every run."""
         yield from _org("pay_schedules", settings.PAY_SCHEDULES_PATH, PayScheduleModel, True)
 
     @dlt.resource(
-        name="payrolls", primary_key=key, write_disposition="merge", file_format=FILE_FORMAT
+        name="payrolls",
+        primary_key=key,
+        write_disposition="merge",
+        file_format=FILE_FORMAT,
+        columns=_columns("payrolls"),
     )
     def payrolls() -> Iterator[Any]:
         """Payrolls: all on a full read, else those the feed names (e.g. payroll.processed)."""
@@ -430,12 +468,15 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=("source_relation", "payroll_uuid", "employee_uuid"),
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns={
-            "regular_hours": {"data_type": "double"},
-            "hourly_hours": {"data_type": "double"},
-            "gross_pay": {"data_type": "double"},
-            "net_pay": {"data_type": "double"},
-        },
+        columns=_columns(
+            "payroll_employee_compensations",
+            {
+                "regular_hours": {"data_type": "double"},
+                "hourly_hours": {"data_type": "double"},
+                "gross_pay": {"data_type": "double"},
+                "net_pay": {"data_type": "double"},
+            },
+        ),
     )
     def payroll_employee_compensations() -> Iterator[Any]:
         """Pay statements, one row per (payroll, employee), of the payrolls read."""

@@ -44,8 +44,17 @@ PRIMARY_KEY = ("source_relation", "id")
 DELETED = {"_deleted": {"data_type": "bool", "hard_delete": True}}
 # Lists (user roles) stay JSON columns so no child table appears beside the contract tables.
 JSON_COLUMNS = {"users": ("roles", "access_roles")}
-# Columns often null on every row of a load: typed up front so they exist from the first load.
+# Columns often null on every row of a load, typed as dlt infers them once filled (a date as
+# text): they exist from the first load, and dlt does not warn on every load that it could not
+# infer a type and left the column out.
 NULLABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "projects": {
+        "budget": "double",
+        "cost_budget": "double",
+        "hourly_rate": "double",
+        "over_budget_notification_date": "text",
+    },
+    "tasks": {"default_hourly_rate": "double"},
     "user_assignments": {"budget": "double", "hourly_rate": "double"},
     "task_assignments": {"budget": "double", "hourly_rate": "double"},
     "forecast_assignments": {

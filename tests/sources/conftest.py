@@ -7,6 +7,7 @@ points crosswalk at a real tenant.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -50,6 +51,25 @@ def pipeline_for(warehouse: Path, pipelines_dir: Path) -> Callable[[str], dlt.Pi
         return build_pipeline(vendor, warehouse=warehouse, pipelines_dir=pipelines_dir)
 
     return make
+
+
+UNTYPED_COLUMNS_WARNING = "could not have their types inferred"
+
+
+@pytest.fixture()
+def dlt_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
+    """The warnings dlt logs during the test. Its logger does not propagate to the root, where
+    caplog listens, so caplog's handler is added to it for the test."""
+    dlt_logger = logging.getLogger("dlt")
+    dlt_logger.addHandler(caplog.handler)
+    try:
+        yield lambda: [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "dlt" and r.levelno >= logging.WARNING
+        ]
+    finally:
+        dlt_logger.removeHandler(caplog.handler)
 
 
 def truth_counts(sandbox: SandboxProcess, system: str) -> dict[str, int]:

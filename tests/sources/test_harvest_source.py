@@ -23,11 +23,16 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.common.config import MissingSetting
-from dlt_sources.harvest import _Cursor, _sweep_due, harvest_source
+from dlt_sources.harvest import NULLABLE_COLUMNS, _Cursor, _sweep_due, harvest_source
 from dlt_sources.harvest.helpers import time_entry_page
 from dlt_sources.harvest.models import TimeEntry
 from orchestration.lib.pipelines import build_pipeline
-from tests.sources.conftest import point_sources_at, raw_counts, truth_counts
+from tests.sources.conftest import (
+    UNTYPED_COLUMNS_WARNING,
+    point_sources_at,
+    raw_counts,
+    truth_counts,
+)
 from tests.sources.harvest_helpers import duplicate_keys, warehouse_ids
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
@@ -64,10 +69,15 @@ def _fresh_pipeline(tmp_path: Path) -> tuple[dlt.Pipeline, Path]:
 
 
 def test_first_run_lands_truth_counts(
-    aimed: SandboxProcess, pipeline_for: Callable[[str], dlt.Pipeline], warehouse: Path
+    aimed: SandboxProcess,
+    pipeline_for: Callable[[str], dlt.Pipeline],
+    warehouse: Path,
+    dlt_warnings: Callable[[], list[str]],
 ) -> None:
     pipeline = pipeline_for("harvest")
     pipeline.run(harvest_source())
+    # Fields the sandbox leaves empty on every row (budgets, rates) are typed up front.
+    assert not [w for w in dlt_warnings() if UNTYPED_COLUMNS_WARNING in w]
     assert raw_counts(warehouse, "harvest", TABLES) == {
         t: truth_counts(aimed, "harvest")[t] for t in TABLES
     }
@@ -83,14 +93,16 @@ def test_first_run_lands_truth_counts(
         }
         # Flattened columns, no child tables beside the contract (roles stay JSON columns).
         assert not [t for t in tables if "__" in t and not t.startswith("_dlt")]
-        columns = {
-            r[0]
-            for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = "
-                "'raw_harvest' and table_name = 'time_entries'"
+        raw_columns = set(
+            conn.execute(
+                "select table_name, column_name from information_schema.columns "
+                "where table_schema = 'raw_harvest'"
             ).fetchall()
-        }
+        )
+    columns = {c for t, c in raw_columns if t == "time_entries"}
     assert {"user_id", "user_name", "project_id", "task_name", "source_relation"} <= columns
+    typed_up_front = {(t, c) for t, names in NULLABLE_COLUMNS.items() for c in names}
+    assert typed_up_front <= raw_columns
 
 
 def _smallest_project(sandbox: SandboxProcess, warehouse: Path) -> tuple[int, int, int]:
