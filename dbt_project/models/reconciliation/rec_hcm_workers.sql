@@ -2,6 +2,7 @@
 -- HCM workers as the rules see them (docs/drift-rules.md, "Identity").
 select
     {{ canonical_id('bamboohr') }} as worker_id,
+    source_relation,
     remote_id as hcm_employee_id,
     employee_id,
     first_name,

@@ -24,10 +24,20 @@ with unposted as (
     where rule = 'approved_time_not_posted'
 ),
 
-due as (
+named as (
     select t.*
     from {{ ref('rec_clean_time_entries') }} as t
     inner join unposted on unposted.entity_id = t.remote_id
+),
+
+-- The rule names an entry by its PSA id, which two PSA instances can both hold; so does the ERP
+-- line that posts it (custcol_cw_time_entry). An id one instance holds is that instance's due
+-- entry; a shared one could be another instance's entry (unapproved, not due, or posted), so it
+-- is not posted: its finding stays open for a person to settle (docs/write-back.md).
+due as (
+    select n.*
+    from named as n
+    where n.remote_id in (select remote_id from named group by remote_id having count(*) = 1)
 ),
 
 erp_instances as (

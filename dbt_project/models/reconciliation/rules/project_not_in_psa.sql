@@ -12,7 +12,9 @@ where j.is_open and not j.is_deleted
     and not exists (
         select 1
         from {{ ref('stg_harvest__projects') }} as p
+        -- The project's own charge codes: project ids are per PSA instance.
         inner join {{ ref('stg_harvest__task_assignments') }} as ta
-            on ta.project_id = p.project_id and ta.is_active and not ta.is_deleted
+            on ta.source_relation = p.source_relation and ta.project_id = p.project_id
+            and ta.is_active and not ta.is_deleted
         where p.project_code = j.project_code and not p.is_deleted
     )
