@@ -5,6 +5,10 @@ vendor's ids are only unique within one instance. The shared built firm has one 
 and NetSuite instance; here its raw tables gain records of a second one whose ids collide with the
 first's, as two real accounts' ids do, and the models reading them must keep each instance's
 records apart:
+- a second BambooHR's employee holding an acme employee's id (its people are numbered from 1
+  too) does not become the acme worker's ERP employee: the ERP's externalId (and payroll's
+  employee code) name an HCM id without its instance, so an id two HCM instances hold matches no
+  one and the ERP employee falls back to its email (`identity_map`);
 - an acme leave that moves to a second BambooHR no longer makes acme's booking a
   `booking_during_leave` finding (the leave joined the booking's worker on the bare employee id);
 - a second Harvest account's project sharing an id with an acme project that has charge codes
@@ -37,6 +41,8 @@ class SecondInstance:
     collided_project_code: str
     ambiguous_entry: str
     posted_before: set[str]
+    shared_hcm_id: str
+    erp_employee: str
 
 
 def posted_entries(warehouse: Path) -> set[str]:
@@ -94,6 +100,15 @@ def second_instance(
     )
     posted_before = posted_entries(built)
     assert ambiguous_entry in posted_before
+    # An acme worker whose ERP employee is theirs by externalId (and whose email is theirs alone).
+    shared_hcm_id, erp_employee = one_row(
+        built,
+        "select i.hcm_employee_id, min(i.remote_id) from canonical.identity_map as i "
+        "where i.system = 'netsuite' and i.match_rule = 'external_id' and (select count(*) "
+        "from canonical.identity_map as s where s.worker_id = i.worker_id "
+        "and s.system = 'netsuite') = 1 group by 1 order by 1 limit 1",
+        "ERP employee matched by externalId",
+    )
 
     warehouse = copy_warehouse(built, tmp_path_factory.mktemp("second-instance"))
     code = "P-SECOND-1"
@@ -101,6 +116,13 @@ def second_instance(
         conn.execute(
             "update raw_bamboohr.time_off_requests set source_relation = ? where id = ?",
             [SECOND_HCM, leave_id],
+        )
+        # globex's employee with the acme worker's id: another person (name, email).
+        conn.execute(
+            "insert into raw_bamboohr.employees by name select * replace (? as source_relation, "
+            "'Other' as first_name, 'Person' as last_name, 'other.person@globex.example' "
+            "as work_email) from raw_bamboohr.employees where cast(id as varchar) = ?",
+            [SECOND_HCM, shared_hcm_id],
         )
         # An open ERP job no PSA project carries yet, and beta's project with its code and
         # acme's project's id (beta has no charge codes).
@@ -139,10 +161,36 @@ def second_instance(
         "run",
         "--select",
         "stg_harvest__time_entries",
+        "identity_map",
         "activate_project",
         "post_approved_time",
     )
-    return SecondInstance(warehouse, booking, code, ambiguous_entry, posted_before)
+    return SecondInstance(
+        warehouse, booking, code, ambiguous_entry, posted_before, shared_hcm_id, erp_employee
+    )
+
+
+def test_an_hcm_id_two_hcm_instances_hold_identifies_no_one(
+    second_instance: SecondInstance,
+) -> None:
+    identities = query(
+        second_instance.warehouse,
+        "select i.match_rule, h.source_relation from canonical.identity_map as i "
+        "inner join canonical.identity_map as h "
+        "on h.system = 'bamboohr' and h.worker_id = i.worker_id "
+        "where i.system = 'netsuite' and i.remote_id = ?",
+        [second_instance.erp_employee],
+    )
+    # One worker, acme's, by the email both hold; globex's namesake is nobody's ERP employee.
+    assert identities == [("email", "bamboohr_acme")]
+    # Each HCM record is its own worker's, once.
+    self_rows = query(
+        second_instance.warehouse,
+        "select source_relation, count(*) from canonical.identity_map "
+        "where system = 'bamboohr' and hcm_employee_id = ? group by 1 order by 1",
+        [second_instance.shared_hcm_id],
+    )
+    assert self_rows == [("bamboohr_acme", 1), (SECOND_HCM, 1)]
 
 
 def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(

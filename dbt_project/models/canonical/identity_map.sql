@@ -3,11 +3,15 @@
 --   ERP employee    -> the HCM worker whose id is its externalId, else the same email key;
 --   payroll employee-> the HCM worker whose employee number is its employee_code, else the same
 --                      work (or personal) email key.
+-- An HCM id or employee number is the firm's own only within one HCM instance (a second BambooHR
+-- numbers its people from 1 too): one that workers of two HCM instances hold matches no one, and
+-- the record falls back to its email.
 -- One row per (record, worker it resolves to); a record that resolves to no worker has one row
 -- with a null worker_id and match_rule 'unmatched' (an orphan). HCM workers map to themselves.
 with hcm as (
     select
         {{ canonical_id('bamboohr') }} as worker_id,
+        source_relation,
         remote_id as hcm_employee_id,
         employee_number,
         email_key
@@ -27,6 +31,10 @@ erp_by_external_id as (
     from {{ ref('stg_netsuite__employees') }} as e
     inner join hcm as h on h.hcm_employee_id = e.external_id
     where not e.is_deleted
+        and e.external_id in (
+            select hcm_employee_id from hcm group by hcm_employee_id
+            having count(distinct source_relation) = 1
+        )
 ),
 
 erp as (
@@ -53,6 +61,10 @@ payroll_by_code as (
     from {{ ref('stg_gusto__employees') }} as g
     inner join hcm as h on h.employee_number = g.employee_code
     where not g.is_deleted
+        and g.employee_code in (
+            select employee_number from hcm group by employee_number
+            having count(distinct source_relation) = 1
+        )
 ),
 
 payroll as (
@@ -79,7 +91,7 @@ matched as (
         worker_id, hcm_employee_id, 'bamboohr' as system, s.source_relation, s.remote_id,
         s.is_active, 'system_of_record' as match_rule
     from {{ ref('stg_bamboohr__employees') }} as s
-    inner join hcm on hcm.hcm_employee_id = s.remote_id
+    inner join hcm on hcm.source_relation = s.source_relation and hcm.hcm_employee_id = s.remote_id
     where not s.is_deleted
     union all
     select
