@@ -62,10 +62,15 @@ def validated(
     table: str,
     model: type[BaseModel],
     source_relation: str,
-    key_field: str = "id",
+    key_field: str | tuple[str, ...] = "id",
     quarantine_disposition: str = "merge",
 ) -> Iterator[Any]:
-    """Yield each row that validates against `model`, and a quarantine record for each other."""
+    """Yield each row that validates against `model`, and a quarantine record for each other.
+
+    `key_field` names the row's key within its instance (fields of a compound key are joined
+    with ":"): the quarantine merges on it, so a wrong one folds different records into one row.
+    """
+    fields = (key_field,) if isinstance(key_field, str) else key_field
     for row in rows:
         try:
             model.model_validate(row)
@@ -73,8 +78,7 @@ def validated(
             reason = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
-            yield quarantine_row(
-                table, row, reason, source_relation, row.get(key_field), quarantine_disposition
-            )
+            key = ":".join(str(row.get(field)) for field in fields)
+            yield quarantine_row(table, row, reason, source_relation, key, quarantine_disposition)
             continue
         yield row

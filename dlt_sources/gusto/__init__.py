@@ -33,6 +33,8 @@ __all__ = ["gusto_source"]
 # Parquet load files: DuckDB merges them ~8x faster than insert statements (35k pay statements of
 # the `medium` firm: 2 s instead of 15 s).
 FILE_FORMAT = "parquet"
+# A pay statement's key within its company: one per (payroll, employee).
+STATEMENT_KEY = ("payroll_uuid", "employee_uuid")
 DELETED_COLUMN = {"_deleted": {"data_type": "bool", "hard_delete": True, "nullable": True}}
 # Spec'd fields a company may leave empty on every row of a load, typed as dlt infers them once
 # filled (a date as text): the column exists from the first load, and dlt does not warn on every
@@ -333,9 +335,7 @@ def _payroll_changes(
                     changed.append(row)
                 fingerprints[row_key] = digest
         yield from batched(
-            validated(
-                changed, table=table, model=model, source_relation=sr, key_field=key_fields[-1]
-            )
+            validated(changed, table=table, model=model, source_relation=sr, key_field=key_fields)
         )
         # Remember only the latest payrolls (by check date) and their rows' fingerprints.
         dated = {p["uuid"]: p.get("check_date") or "" for p in payrolls}
@@ -419,7 +419,9 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
             raw = client.paged(url) if paged else iter(client.get(url).json())
             sr = instance.source_relation
             rows = (_with(r, sr) for r in raw)
-            yield from validated(rows, table=table, model=model, source_relation=sr)
+            yield from validated(
+                rows, table=table, model=model, source_relation=sr, key_field="uuid"
+            )
 
     @dlt.resource(
         name="departments", primary_key=key, write_disposition="merge", file_format=FILE_FORMAT
@@ -465,7 +467,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
 
     @dlt.resource(
         name="payroll_employee_compensations",
-        primary_key=("source_relation", "payroll_uuid", "employee_uuid"),
+        primary_key=("source_relation", *STATEMENT_KEY),
         write_disposition="merge",
         file_format=FILE_FORMAT,
         columns=_columns(
@@ -485,7 +487,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
             "payroll_employee_compensations",
             PayrollEmployeeCompensationModel,
             lambda p, sr: list(statement_rows(p, sr)),
-            ("payroll_uuid", "employee_uuid"),
+            STATEMENT_KEY,
         )
 
     return (

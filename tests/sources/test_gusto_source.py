@@ -13,14 +13,22 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import dlt
 import duckdb
 import httpx
 import pytest
 
 from dlt_sources.common.config import load_instances
-from dlt_sources.gusto import NULLABLE_COLUMNS, gusto_source
+from dlt_sources.common.quarantine import validated
+from dlt_sources.gusto import (
+    NULLABLE_COLUMNS,
+    STATEMENT_KEY,
+    PayrollEmployeeCompensationModel,
+    gusto_source,
+)
 from dlt_sources.gusto.helpers import GustoClient, InstanceSync
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import UNTYPED_COLUMNS_WARNING, raw_counts, truth_counts
@@ -251,6 +259,46 @@ def test_expired_feed_cursor_falls_back_to_a_full_read(aimed) -> None:
     assert delta.full and delta.cursor is not None
     assert len(payrolls) == company_payrolls
     assert all(p["employee_compensations"] for p in payrolls)
+
+
+def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) -> None:
+    # One employee's statements in two payrolls, both broken: the quarantine merges on the key
+    # the source gives it, so it must be the statement's whole key, not the employee's (the
+    # sandbox stores statements so that every one it serves validates, hence rows given here).
+    relation = "gusto_us"
+    raw = [
+        {"payroll_uuid": p, "employee_uuid": "e-1", "gross_pay": "n/a", "net_pay": 1.0}
+        for p in ("p-1", "p-2")
+    ] + [{"payroll_uuid": "p-1", "employee_uuid": "e-2", "gross_pay": 10.0, "net_pay": 8.0}]
+
+    @dlt.resource(
+        name="payroll_employee_compensations",
+        primary_key=("source_relation", *STATEMENT_KEY),
+        write_disposition="merge",
+    )
+    def statements() -> Iterator[object]:
+        rows = ({**r, "regular_hours": 0.0, "source_relation": relation} for r in raw)
+        yield from validated(
+            rows,
+            table="payroll_employee_compensations",
+            model=PayrollEmployeeCompensationModel,
+            source_relation=relation,
+            key_field=STATEMENT_KEY,
+        )
+
+    target = tmp_path / "statements.duckdb"
+    build_pipeline("gusto", warehouse=target, pipelines_dir=tmp_path / "p").run(statements())
+    with duckdb.connect(str(target), read_only=True) as conn:
+        kept = conn.execute(
+            "select payroll_uuid, employee_uuid from raw_gusto.payroll_employee_compensations"
+        ).fetchall()
+        refused = conn.execute(
+            "select record_key, reason from raw_gusto.payroll_employee_compensations__quarantine "
+            "order by 1"
+        ).fetchall()
+    assert kept == [("p-1", "e-2")]
+    assert [key for key, _ in refused] == ["p-1:e-1", "p-2:e-1"]
+    assert all(reason.startswith("gross_pay:") for _, reason in refused)
 
 
 def test_full_run_with_faults_lands_truth(aimed, tmp_path) -> None:
