@@ -57,6 +57,20 @@ def _lookup(provider: object, key: str) -> object | None:
         return None
 
 
+def _env_keys(section: str) -> set[str]:
+    """The keys env vars set in `section` (`SOURCES__<VENDOR>__<INSTANCE>__<KEY>`).
+
+    dlt reads a section whole from the toml files only, so an instance configured by env vars
+    alone (or a key its toml section lacks) would lose them.
+    """
+    prefix = section.upper().replace(".", "__") + "__"
+    return {
+        name[len(prefix) :].lower()
+        for name in os.environ
+        if name.startswith(prefix) and "__" not in name[len(prefix) :]
+    }
+
+
 def load_instances(vendor: str, secret_keys: tuple[str, ...]) -> list[Instance]:
     """Every configured instance of `vendor` with its base URL, settings and secrets."""
     names = _lookup(dlt.config, f"sources.{vendor}.instances") or []
@@ -68,9 +82,10 @@ def load_instances(vendor: str, secret_keys: tuple[str, ...]) -> list[Instance]:
     for name in names:
         section = f"sources.{vendor}.{name}"
         settings = dict(_lookup(dlt.config, section) or {})
-        # A section read whole comes from the toml files only: look each key up on its own so
-        # env vars (SOURCES__<VENDOR>__<INSTANCE>__<KEY>) override it, as dlt's do elsewhere.
-        for key in {"base_url", *settings}:
+        # A section read whole comes from the toml files only: look each key (the toml's and the
+        # env's) up on its own, so env vars (SOURCES__<VENDOR>__<INSTANCE>__<KEY>) set or override
+        # it, as dlt's do elsewhere, typed by dlt. Secrets are read below, never kept as settings.
+        for key in {"base_url", *settings, *_env_keys(section)} - set(secret_keys):
             value = _lookup(dlt.config, f"{section}.{key}")
             if value is not None:
                 settings[key] = value

@@ -26,7 +26,7 @@ import pytest
 
 from dlt_sources.bamboohr import bamboohr_source, settings
 from dlt_sources.bamboohr.helpers import CompensationModel, history_row
-from dlt_sources.common.config import MissingSetting
+from dlt_sources.common.config import MissingSetting, load_instances
 from dlt_sources.common.quarantine import validated
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import raw_counts, truth_counts
@@ -254,6 +254,27 @@ def globex_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     process = start_sandbox(tmp_path_factory.mktemp("bamboohr-globex"), seed=7)
     yield process
     process.stop()
+
+
+def test_an_instance_configured_by_env_vars_alone_gets_its_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCES__BAMBOOHR__INSTANCES", '["acme", "globex"]')
+    monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__BASE_URL", "http://127.0.0.1:9/bamboohr")
+    monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__API_KEY", "globex-key")
+    monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__TIME_OFF_TYPES", '["Vacation", "Sabbatical"]')
+    monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__TIME_OFF_LOOKAHEAD_DAYS", "30")
+    # A key acme's toml section does not have, set for acme by env var alone.
+    monkeypatch.setenv("SOURCES__BAMBOOHR__ACME__TIME_OFF_START", "2024-01-01")
+
+    acme, globex = load_instances("bamboohr", settings.SECRET_KEYS)
+
+    assert globex.settings == {
+        "time_off_types": ["Vacation", "Sabbatical"],
+        "time_off_lookahead_days": 30,
+    }
+    assert globex.secrets == {"api_key": "globex-key"}  # a secret, never a setting
+    assert acme.settings["time_off_start"] == "2024-01-01"
 
 
 def test_second_instance_lands_beside_the_first(
