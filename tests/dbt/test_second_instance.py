@@ -8,7 +8,9 @@ records apart:
 - a second BambooHR's employee holding an acme employee's id (its people are numbered from 1
   too) does not become the acme worker's ERP employee: the ERP's externalId (and payroll's
   employee code) name an HCM id without its instance, so an id two HCM instances hold matches no
-  one and the ERP employee falls back to its email (`identity_map`);
+  one and the ERP employee falls back to its email (`identity_map`), and the second instance's
+  employee gets no ERP create: its externalId, the bare id, is the acme worker's ERP employee's
+  (`sync.provision_worker`);
 - an acme leave that moves to a second BambooHR no longer makes acme's booking a
   `booking_during_leave` finding (the leave joined the booking's worker on the bare employee id);
 - a second Harvest account's project sharing an id with an acme project that has charge codes
@@ -162,6 +164,8 @@ def second_instance(
         "--select",
         "stg_harvest__time_entries",
         "identity_map",
+        "worker",
+        "provision_worker",
         "activate_project",
         "post_approved_time",
     )
@@ -191,6 +195,31 @@ def test_an_hcm_id_two_hcm_instances_hold_identifies_no_one(
         [second_instance.shared_hcm_id],
     )
     assert self_rows == [("bamboohr_acme", 1), (SECOND_HCM, 1)]
+
+
+def test_an_hcm_id_two_hcm_instances_hold_gets_no_erp_create(
+    second_instance: SecondInstance,
+) -> None:
+    # globex's namesake is an active worker no ERP employee resolves to; its create would upsert
+    # the externalId acme's worker's ERP employee carries.
+    unresolved = query(
+        second_instance.warehouse,
+        "select count(*) from canonical.identity_map as h where h.system = 'bamboohr' "
+        "and h.source_relation = ? and h.hcm_employee_id = ? and not exists (select 1 from "
+        "canonical.identity_map as e where e.system = 'netsuite' and e.worker_id = h.worker_id)",
+        [SECOND_HCM, second_instance.shared_hcm_id],
+    )
+    assert unresolved == [(1,)]
+    erp_creates = query(
+        second_instance.warehouse,
+        "select count(*) from sync.provision_worker where target_system = 'netsuite' "
+        "and (entity_id = ? or payload like ?)",
+        [
+            second_instance.shared_hcm_id,
+            f'%"supervisor_hcm_employee_id":"{second_instance.shared_hcm_id}"%',
+        ],
+    )
+    assert erp_creates == [(0,)]
 
 
 def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(

@@ -36,6 +36,16 @@ erp_tenants as (
     select distinct source_relation from {{ ref('stg_netsuite__employees') }}
 ),
 
+-- HCM ids two HCM instances hold: as an ERP externalId (the worker's or a supervisor's) such an
+-- id names either person, so the upsert could overwrite the other's ERP employee. Not created;
+-- the worker_not_provisioned finding stays open for a person (docs/transformation.md).
+shared_hcm_ids as (
+    select hcm_employee_id
+    from {{ ref('rec_hcm_workers') }}
+    group by hcm_employee_id
+    having count(distinct source_relation) > 1
+),
+
 psa_creates as (
     select
         'harvest' as target_system,
@@ -57,7 +67,8 @@ psa_creates as (
         )
 ),
 
--- externalId = HCM id, so the write is an upsert that a resend cannot duplicate.
+-- externalId = HCM id, so the write is an upsert that a resend cannot duplicate (hence no create
+-- for an id two HCM instances hold).
 erp_creates as (
     select
         'netsuite' as target_system,
@@ -82,6 +93,10 @@ erp_creates as (
             select 1 from resolved as r
             where r.system = 'netsuite' and r.source_relation = t.source_relation
                 and r.worker_id = w.worker_id
+        )
+        and w.hcm_employee_id not in (select hcm_employee_id from shared_hcm_ids)
+        and coalesce({{ remote_id('w.supervisor_employee_id') }}, '') not in (
+            select hcm_employee_id from shared_hcm_ids
         )
 ),
 
