@@ -90,6 +90,16 @@ def _reusable(
     return keep, [sid for sid in ours if sid != keep]
 
 
+def bamboohr_key_name(instance: Instance, webhook_id: str) -> str:
+    """The name a BambooHR webhook's key is kept under in the inbox: instance and webhook id.
+
+    BambooHR numbers each company's webhooks from 1, so two instances' webhooks share ids; kept
+    by the bare id, one instance's key replaced the other's, whose deliveries were then refused
+    (401) for good.
+    """
+    return f"{instance.name}:{webhook_id}"
+
+
 def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Registration:
     def call(method: str, path: str, **kwargs: object) -> requests.Response:
         return requests.request(
@@ -108,7 +118,9 @@ def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Regi
             status=listed.status_code,
         )
     existing = [(str(w["id"]), w["url"]) for w in listed.json()["webhooks"]]
-    keep, stale = _reusable(existing, url, set(inbox.verified_subscriptions("bamboohr")))
+    held = set(inbox.verified_subscriptions("bamboohr"))
+    known = {sid for sid, _ in existing if bamboohr_key_name(instance, sid) in held}
+    keep, stale = _reusable(existing, url, known)
     for webhook_id in stale:
         call("DELETE", f"/webhooks/{webhook_id}")
     if keep is not None:
@@ -130,7 +142,8 @@ def register_bamboohr(instance: Instance, url: str, inbox: WebhookInbox) -> Regi
             status=response.status_code,
         )
     webhook = response.json()
-    inbox.add_verified_secret("bamboohr", str(webhook["id"]), webhook["privateKey"])
+    key_name = bamboohr_key_name(instance, str(webhook["id"]))
+    inbox.add_verified_secret("bamboohr", key_name, webhook["privateKey"])
     return Registration("bamboohr", instance.name, str(webhook["id"]), url)
 
 

@@ -23,7 +23,7 @@ import orjson
 import pytest
 
 from crosswalk_cli.local_stack import start_receiver
-from orchestration.webhooks.registration import register_all
+from orchestration.webhooks.registration import Registration, register_all
 from tests.support.crosswalk import run_env
 from tests.support.gusto import open_session
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
@@ -93,6 +93,14 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooked]:
     finally:
         receiver.stop()
         sandbox.stop()
+
+
+def key_names(registrations: list[Registration]) -> set[str]:
+    """The names the inbox keeps the registrations' keys under (BambooHR's: instance:id)."""
+    return {
+        f"{r.instance}:{r.subscription_id}" if r.system == "bamboohr" else r.subscription_id
+        for r in registrations
+    }
 
 
 def bamboohr_headers(key: str, body: bytes, sent_at: float) -> dict[str, str]:
@@ -266,7 +274,7 @@ def test_registering_again_keeps_the_subscriptions_it_holds_the_keys_of(
     again = register_all(hooked.url, hooked.ops_db)
 
     assert all(r.reused for r in again) and len(again) == 2
-    assert {r.subscription_id for r in again} == set(before)
+    assert key_names(again) == set(before)
     listed = httpx.get(
         hooked.sandbox.base("bamboohr") + "/webhooks",
         auth=BAMBOOHR_KEY,
@@ -298,4 +306,43 @@ def test_registering_rides_out_a_vendor_that_fails_for_a_while(
     injected = httpx.get(faults, timeout=10).json()["injected"]
     assert injected["bamboohr"]["error"] >= 1  # it did meet the outage, and tried again
     # Kept: the same two subscriptions; nothing created twice during the outage.
-    assert {r.subscription_id for r in again} == set(before) and all(r.reused for r in again)
+    assert key_names(again) == set(before) and all(r.reused for r in again)
+
+
+def test_a_second_bamboohr_company_keeps_its_own_webhook_key(
+    hooked: Hooked, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Last in this module: it leaves a second instance's key in the inbox. A second BambooHR
+    # company numbers its webhooks from 1 too, as acme's did.
+    globex = start_sandbox(tmp_path / "globex", rate_limits=False)
+    try:
+        for name, value in hooked.env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SOURCES__BAMBOOHR__INSTANCES", '["acme", "globex"]')
+        monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__BASE_URL", globex.base("bamboohr"))
+        monkeypatch.setenv("SOURCES__BAMBOOHR__GLOBEX__API_KEY", "sandbox-key")
+        acme_key = hooked.secrets("bamboohr")
+
+        registered = register_all(hooked.url, hooked.ops_db)
+
+        bamboohr = {r.instance: r for r in registered if r.system == "bamboohr"}
+        assert bamboohr["acme"].reused and not bamboohr["globex"].reused
+        assert bamboohr["globex"].subscription_id == bamboohr["acme"].subscription_id
+        keys = hooked.secrets("bamboohr")
+        assert set(keys) == key_names(list(bamboohr.values()))
+        assert {k: keys[k] for k in acme_key} == acme_key  # acme's key kept, not replaced
+
+        # Both companies' deliveries are accepted, each signed with its own key.
+        for name in ("acme", "globex"):
+            body = orjson.dumps({"employees": [{"id": f"{name}-1", "action": "Updated"}]})
+            key = keys[f"{name}:{bamboohr[name].subscription_id}"]
+            answer = post(hooked, "bamboohr", body, bamboohr_headers(key, body, time.time()))
+            assert answer.status_code == 200, (name, answer.text)
+
+        # Registering again keeps both.
+        again = register_all(hooked.url, hooked.ops_db)
+        assert all(r.reused for r in again) and key_names(again) == set(keys) | set(
+            hooked.secrets("gusto")
+        )
+    finally:
+        globex.stop()
