@@ -1,9 +1,10 @@
 """Pacing: every push to a target tenant shares one request budget, across threads and processes.
 
-A pyrate-limiter sliding window per target system, kept in a SQLite file beside the ops store
-with a file lock, so two push runs started by two sensors share the vendor's budget instead of
-each spending it (ARCHITECTURE §7). Limits are the vendors' published ones, paced slightly under
-(`PACE_SHARE`): a request admitted at the very end of a window can reach the vendor a few
+A pyrate-limiter sliding window per target tenant (the vendors' limits are per token: one per
+tenant), kept in a SQLite file beside the ops store with a file lock, so two push runs started by
+two sensors share the tenant's budget instead of each spending it (ARCHITECTURE §7), and one
+tenant's pushes never wait for another's. Limits are the vendors' published ones, paced slightly
+under (`PACE_SHARE`): a request admitted at the very end of a window can reach the vendor a few
 milliseconds later and meet a window that still counts the first one.
 
 NetSuite publishes a concurrency limit, not a rate: one writer thread per tenant per run keeps a
@@ -12,6 +13,7 @@ run at one request in flight; more than five concurrent runs would need a shared
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,8 @@ class Pacer:
         path.parent.mkdir(parents=True, exist_ok=True)
         bucket = SQLiteBucket.init_from_file(
             [Rate(allowed, Duration.SECOND * limit.per_seconds)],
-            table=f"pace_{system}",
+            # One table per tenant: the bucket counts every row of its table, whatever the item.
+            table=f"pace_{system}__{re.sub(r'[^a-z0-9_]', '_', instance.lower())}",
             db_path=str(path),
             create_new_table=True,
             use_file_lock=True,
