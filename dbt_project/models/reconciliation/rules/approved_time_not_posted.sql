@@ -6,13 +6,14 @@ select
     'harvest,netsuite' as systems,
     cast(null as {{ dbt.type_string() }}) as details
 from {{ ref('rec_clean_time_entries') }} as t
+-- A left join kept where no live line matches, not NOT EXISTS: DuckDB turns that subquery into a
+-- delimited join that first collects every entry's keys (`large`: 3.8 s against 2.1 s).
+left join {{ ref('stg_netsuite__transaction_lines') }} as l
+    on l.time_entry_remote_id = t.remote_id
+    and l.time_entry_version_at = t.remote_updated_at
+    and not l.is_deleted
 where t.is_approved and t.hours > 0
     and {{ dbt.dateadd('hour', 24 + var('posting_sla_hours_after_midnight'),
                        'cast(cast(t.remote_updated_at as date) as ' ~ dbt.type_timestamp() ~ ')') }}
         <= {{ business_now() }}
-    and not exists (
-        select 1 from {{ ref('stg_netsuite__transaction_lines') }} as l
-        where l.time_entry_remote_id = t.remote_id
-            and l.time_entry_version_at = t.remote_updated_at
-            and not l.is_deleted
-    )
+    and l.time_entry_remote_id is null
