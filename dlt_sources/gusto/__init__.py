@@ -23,6 +23,7 @@ import dlt
 import orjson
 from pydantic import BaseModel
 
+from dlt_sources.common.columns import typed_nullable
 from dlt_sources.common.config import Instance, load_instances
 from dlt_sources.common.quarantine import validated
 from dlt_sources.gusto import settings
@@ -36,9 +37,8 @@ FILE_FORMAT = "parquet"
 # A pay statement's key within its company: one per (payroll, employee).
 STATEMENT_KEY = ("payroll_uuid", "employee_uuid")
 DELETED_COLUMN = {"_deleted": {"data_type": "bool", "hard_delete": True, "nullable": True}}
-# Spec'd fields a company may leave empty on every row of a load, typed as dlt infers them once
-# filled (a date as text): the column exists from the first load, and dlt does not warn on every
-# load that it could not infer a type and left the column out.
+# Spec'd fields a company may leave empty on every row of a load, typed up front
+# (common/columns.py).
 NULLABLE_COLUMNS: dict[str, dict[str, str]] = {
     "employees": {
         "date_of_birth": "text",
@@ -57,11 +57,7 @@ NULLABLE_COLUMNS: dict[str, dict[str, str]] = {
 
 def _columns(table: str, hints: dict[str, Any] | None = None) -> dict[str, Any]:
     """A resource's column hints: its nullable columns' types, then `hints`."""
-    columns: dict[str, Any] = {
-        name: {"data_type": data_type, "nullable": True}
-        for name, data_type in NULLABLE_COLUMNS.get(table, {}).items()
-    }
-    return columns | (hints or {})
+    return typed_nullable(NULLABLE_COLUMNS.get(table, {})) | (hints or {})
 
 
 # -- models: the fields the canonical layer relies on -----------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
+from dlt_sources.common.columns import typed_nullable
 from dlt_sources.common.config import Instance, load_instances
 from dlt_sources.common.quarantine import validated
 from dlt_sources.harvest.helpers import (
@@ -44,9 +45,7 @@ PRIMARY_KEY = ("source_relation", "id")
 DELETED = {"_deleted": {"data_type": "bool", "hard_delete": True}}
 # Lists (user roles) stay JSON columns so no child table appears beside the contract tables.
 JSON_COLUMNS = {"users": ("roles", "access_roles")}
-# Columns often null on every row of a load, typed as dlt infers them once filled (a date as
-# text): they exist from the first load, and dlt does not warn on every load that it could not
-# infer a type and left the column out.
+# Columns often null on every row of a load, typed up front (common/columns.py).
 NULLABLE_COLUMNS: dict[str, dict[str, str]] = {
     "projects": {
         "budget": "double",
@@ -191,8 +190,7 @@ def _table_resource(table: str, instances: Sequence[Instance], sweep: bool) -> D
     columns: dict[str, Any] = dict(DELETED)
     for name in JSON_COLUMNS.get(table, ()):
         columns[name] = {"data_type": "json"}
-    for name, data_type in NULLABLE_COLUMNS.get(table, {}).items():
-        columns[name] = {"data_type": data_type, "nullable": True}
+    columns.update(typed_nullable(NULLABLE_COLUMNS.get(table, {})))
     rows_of = _forecast_rows if table == "forecast_assignments" else _harvest_rows(table)
     return dlt.resource(
         _listing,
