@@ -57,19 +57,25 @@ UNTYPED_COLUMNS_WARNING = "could not have their types inferred"
 
 
 @pytest.fixture()
-def dlt_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
-    """The warnings dlt logs during the test. Its logger does not propagate to the root, where
-    caplog listens, so caplog's handler is added to it for the test."""
+def dlt_warnings() -> Iterator[Callable[[], list[str]]]:
+    """The warnings dlt logs during the test.
+
+    dlt's logger does not propagate to the root, where caplog listens, and (re)initialising it
+    adopts the first handler it has as its own: so a filter on the logger collects the records,
+    and dlt's own output is left as it is.
+    """
     dlt_logger = logging.getLogger("dlt")
-    dlt_logger.addHandler(caplog.handler)
+    records: list[logging.LogRecord] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        records.append(record)
+        return True
+
+    dlt_logger.addFilter(keep)
     try:
-        yield lambda: [
-            r.getMessage()
-            for r in caplog.records
-            if r.name == "dlt" and r.levelno >= logging.WARNING
-        ]
+        yield lambda: [r.getMessage() for r in records if r.levelno >= logging.WARNING]
     finally:
-        dlt_logger.removeHandler(caplog.handler)
+        dlt_logger.removeFilter(keep)
 
 
 def truth_counts(sandbox: SandboxProcess, system: str) -> dict[str, int]:
