@@ -31,10 +31,7 @@ erp_by_external_id as (
     from {{ ref('stg_netsuite__employees') }} as e
     inner join hcm as h on h.hcm_employee_id = e.external_id
     where not e.is_deleted
-        and e.external_id in (
-            select hcm_employee_id from hcm group by hcm_employee_id
-            having count(distinct source_relation) = 1
-        )
+        and e.external_id not in ({{ ids_of_several_instances('hcm', 'hcm_employee_id') }})
 ),
 
 erp as (
@@ -61,10 +58,7 @@ payroll_by_code as (
     from {{ ref('stg_gusto__employees') }} as g
     inner join hcm as h on h.employee_number = g.employee_code
     where not g.is_deleted
-        and g.employee_code in (
-            select employee_number from hcm group by employee_number
-            having count(distinct source_relation) = 1
-        )
+        and g.employee_code not in ({{ ids_of_several_instances('hcm', 'employee_number') }})
 ),
 
 payroll as (

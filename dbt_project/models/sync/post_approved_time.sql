@@ -37,7 +37,7 @@ named as (
 due as (
     select n.*
     from named as n
-    where n.remote_id in (select remote_id from named group by remote_id having count(*) = 1)
+    where n.remote_id not in ({{ ids_of_several_instances('named', 'remote_id') }})
 ),
 
 erp_instances as (

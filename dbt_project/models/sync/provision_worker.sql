@@ -40,10 +40,7 @@ erp_tenants as (
 -- id names either person, so the upsert could overwrite the other's ERP employee. Not created;
 -- the worker_not_provisioned finding stays open for a person (docs/transformation.md).
 shared_hcm_ids as (
-    select hcm_employee_id
-    from {{ ref('rec_hcm_workers') }}
-    group by hcm_employee_id
-    having count(distinct source_relation) > 1
+    {{ ids_of_several_instances(ref('rec_hcm_workers'), 'hcm_employee_id') }}
 ),
 
 psa_creates as (
