@@ -32,6 +32,8 @@ Email = Annotated[
     ),
 ]
 HcmId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
+# An ERP employee's externalId: the HCM id after its HCM instance's prefix (seed map_hcm_instance).
+ExternalId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
 ErpId = Annotated[StrictInt, Field(gt=0)]
 
 
@@ -48,20 +50,22 @@ class PsaUserCreate(_Payload):
 
 
 class ErpEmployeeUpsert(_Payload):
-    """A new ERP employee, upserted by externalId = HCM id (a resend updates, never duplicates).
+    """A new ERP employee, upserted by its externalId (a resend updates, never duplicates).
 
-    The subsidiary is required by the ERP; the supervisor is named by their HCM id, which is the
-    supervisor's ERP externalId.
+    The externalId is the HCM id after the HCM instance's prefix, so two HCM instances' people
+    with one id are two employees. The subsidiary is required by the ERP; the supervisor is named
+    by their externalId.
     """
 
     hcm_employee_id: HcmId
+    erp_external_id: ExternalId
     first_name: Name
     last_name: Name
     email: Email | None
     subsidiary_id: ErpId
     department_id: ErpId | None = None
     class_id: ErpId | None = None
-    supervisor_hcm_employee_id: HcmId | None = None
+    supervisor_erp_external_id: ExternalId | None = None
     hire_date: date | None = None
 
 
@@ -85,7 +89,7 @@ class ErpEmployeeUpdate(_Payload):
     """An ERP employee brought back in line with HCM.
 
     A null department, subsidiary or class means HCM's code is unmapped: left as the ERP has it.
-    A null supervisor means HCM names none: the ERP's is cleared.
+    A null supervisor means HCM names none: the ERP's is cleared; else it is named by externalId.
     """
 
     first_name: Name
@@ -94,7 +98,7 @@ class ErpEmployeeUpdate(_Payload):
     subsidiary_id: ErpId | None
     department_id: ErpId | None
     class_id: ErpId | None
-    supervisor_hcm_employee_id: HcmId | None
+    supervisor_erp_external_id: ExternalId | None
     is_active: StrictBool
 
 

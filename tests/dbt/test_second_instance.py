@@ -10,7 +10,9 @@ records apart:
   employee code) name an HCM id without its instance, so an id two HCM instances hold matches no
   one and the ERP employee falls back to its email (`identity_map`), and the second instance's
   employee gets no ERP create: its externalId, the bare id, is the acme worker's ERP employee's
-  (`sync.provision_worker`);
+  (`sync.provision_worker`), and both instances are `mapping_missing` findings; once the second
+  instance has a prefix of its own (seed map_hcm_instance), each instance's ERP employees match
+  by externalId again and its hires are created under the prefixed id;
 - an acme leave that moves to a second BambooHR no longer makes acme's booking a
   `booking_during_leave` finding (the leave joined the booking's worker on the bare employee id);
 - a second Harvest account's project sharing an id with an acme project that has charge codes
@@ -56,8 +58,8 @@ def posted_entries(warehouse: Path) -> set[str]:
     }
 
 
-def one_row(warehouse: Path, sql: str, why: str) -> tuple:
-    rows = query(warehouse, sql)
+def one_row(warehouse: Path, sql: str, why: str, params: list[object] | None = None) -> tuple:
+    rows = query(warehouse, sql, params)
     assert rows, f"the built firm has no {why}"
     return rows[0]
 
@@ -168,6 +170,7 @@ def second_instance(
         "provision_worker",
         "activate_project",
         "post_approved_time",
+        "mapping_missing",
     )
     return SecondInstance(
         warehouse, booking, code, ambiguous_entry, posted_before, shared_hcm_id, erp_employee
@@ -216,10 +219,117 @@ def test_an_hcm_id_two_hcm_instances_hold_gets_no_erp_create(
         "and (entity_id = ? or payload like ?)",
         [
             second_instance.shared_hcm_id,
-            f'%"supervisor_hcm_employee_id":"{second_instance.shared_hcm_id}"%',
+            f'%"supervisor_erp_external_id":"{second_instance.shared_hcm_id}"%',
         ],
     )
     assert erp_creates == [(0,)]
+
+
+def test_hcm_instances_whose_external_ids_collide_are_mapping_missing(
+    second_instance: SecondInstance,
+) -> None:
+    findings = query(
+        second_instance.warehouse,
+        "select entity_id, details from reconciliation.mapping_missing "
+        "where entity_type = 'hcm_instance' order by 1",
+    )
+    no_prefix = '{"erp_external_id_prefix":""}'
+    assert findings == [("bamboohr_acme", no_prefix), (SECOND_HCM, no_prefix)]
+
+
+@dataclass
+class PrefixedInstance:
+    warehouse: Path
+    globex_erp_employee: str
+    hire_id: str
+
+
+@pytest.fixture(scope="module")
+def prefixed_instance(
+    second_instance: SecondInstance,
+    built_warehouse: BuiltWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> PrefixedInstance:
+    """The second instance with a prefix of its own, an ERP employee under the prefixed id for
+    globex's namesake, and a globex hire (an acme billable worker's id) the ERP does not have."""
+    warehouse = copy_warehouse(second_instance.warehouse, tmp_path_factory.mktemp("prefixed"))
+    (hire_id,) = one_row(
+        second_instance.warehouse,
+        "select min(remote_id) from staging.stg_bamboohr__employees "
+        "where source_relation = 'bamboohr_acme' and is_active and is_billable "
+        "and not is_deleted and remote_id <> ?",
+        "active billable acme worker",
+        [second_instance.shared_hcm_id],
+    )
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("insert into mappings.map_hcm_instance values (?, 'globex-')", [SECOND_HCM])
+        (globex_erp_employee,) = conn.execute(
+            "insert into raw_netsuite.employees by name select * replace ("
+            "(select max(id) + 1 from raw_netsuite.employees) as id, "
+            "'globex-' || externalid as externalid, 'Other' as firstname, 'Person' as lastname, "
+            "'other.person@globex.example' as email) "
+            "from raw_netsuite.employees where id = ? returning id",
+            [int(second_instance.erp_employee)],
+        ).fetchone()
+        conn.execute(
+            "insert into raw_bamboohr.employees by name select * replace (? as source_relation, "
+            "'Newly' as first_name, 'Hired' as last_name, 'newly.hired@globex.example' "
+            "as work_email) from raw_bamboohr.employees "
+            "where source_relation = 'bamboohr_acme' and cast(id as varchar) = ?",
+            [SECOND_HCM, hire_id],
+        )
+    dbt(
+        warehouse,
+        built_warehouse.business_now,
+        "run",
+        "--select",
+        "identity_map",
+        "worker",
+        "provision_worker",
+        "mapping_missing",
+    )
+    return PrefixedInstance(warehouse, str(globex_erp_employee), hire_id)
+
+
+def test_a_prefixed_hcm_instance_matches_erp_employees_by_its_own_external_ids(
+    second_instance: SecondInstance, prefixed_instance: PrefixedInstance
+) -> None:
+    matches = query(
+        prefixed_instance.warehouse,
+        "select i.remote_id, i.match_rule, h.source_relation from canonical.identity_map as i "
+        "inner join canonical.identity_map as h "
+        "on h.system = 'bamboohr' and h.worker_id = i.worker_id "
+        "where i.system = 'netsuite' and i.remote_id in (?, ?) order by h.source_relation",
+        [second_instance.erp_employee, prefixed_instance.globex_erp_employee],
+    )
+    assert matches == [
+        (second_instance.erp_employee, "external_id", "bamboohr_acme"),
+        (prefixed_instance.globex_erp_employee, "external_id", SECOND_HCM),
+    ]
+    collisions = query(
+        prefixed_instance.warehouse,
+        "select count(*) from reconciliation.mapping_missing where entity_type = 'hcm_instance'",
+    )
+    assert collisions == [(0,)]
+
+
+def test_a_prefixed_hcm_instances_hire_is_created_under_the_prefixed_external_id(
+    prefixed_instance: PrefixedInstance,
+) -> None:
+    creates = query(
+        prefixed_instance.warehouse,
+        "select entity_id, natural_key, payload from sync.provision_worker "
+        "where target_system = 'netsuite' and natural_key like 'globex-%' order by 1",
+    )
+    # globex's namesake has its ERP employee (no create); the hire's create names globex's id.
+    assert [(entity, key) for entity, key, _ in creates] == [
+        (prefixed_instance.hire_id, f"globex-{prefixed_instance.hire_id}")
+    ]
+    payload = json.loads(creates[0][2])
+    assert payload["hcm_employee_id"] == prefixed_instance.hire_id
+    assert payload["erp_external_id"] == f"globex-{prefixed_instance.hire_id}"
+    supervisor = payload.get("supervisor_erp_external_id")
+    assert supervisor is None or supervisor.startswith("globex-")
 
 
 def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(

@@ -31,7 +31,7 @@ def test_seed_equals_the_firms_mapping(mapping: str) -> None:
 
 def test_every_seed_file_is_checked() -> None:
     # A new mapping seed must join the comparison above (or be listed here as configuration).
-    configuration = {"map_payroll_company"}
+    configuration = {"map_payroll_company", "map_hcm_instance"}
     seeds = {path.stem for path in SEEDS.glob("map_*.csv")}
     assert seeds == {f"map_{name}" for name in mappings()} | configuration
 
@@ -45,3 +45,13 @@ def test_payroll_companies_pay_existing_legal_entities() -> None:
     config = tomllib.loads((REPO / ".dlt" / "config.toml").read_text())
     instances = {f"gusto_{name}" for name in config["sources"]["gusto"]["instances"]}
     assert {row["payroll_source_relation"] for row in rows} == instances
+
+
+def test_hcm_instances_are_configured_bamboohr_instances() -> None:
+    # The sandbox firm's one HCM instance keeps bare HCM ids as ERP externalIds (the sandbox's
+    # ERP employees carry them): its row names no prefix.
+    rows = read_seed("map_hcm_instance")
+    config = tomllib.loads((REPO / ".dlt" / "config.toml").read_text())
+    instances = {f"bamboohr_{name}" for name in config["sources"]["bamboohr"]["instances"]}
+    assert {row["hcm_source_relation"] for row in rows} == instances
+    assert all(row["erp_external_id_prefix"] == "" for row in rows)

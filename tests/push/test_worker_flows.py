@@ -99,7 +99,7 @@ def test_an_update_without_a_target_record_is_refused_before_any_request() -> No
             "subsidiary_id": 1,
             "department_id": None,
             "class_id": None,
-            "supervisor_hcm_employee_id": None,
+            "supervisor_erp_external_id": None,
             "is_active": True,
         }
     )

@@ -49,7 +49,8 @@ def psa_user(tag: str, i: int, *, email: str | None = None) -> Delta:
 
 def erp_employee(tag: str, i: int) -> Delta:
     payload = {
-        "hcm_employee_id": f"{tag}-{i}",
+        "hcm_employee_id": str(i),
+        "erp_external_id": f"{tag}-{i}",  # the instance's prefix, then the HCM id
         "first_name": "Test",
         "last_name": f"{tag.title()} {i}",
         "email": f"{tag}-{i}@crosswalk-tests.example",

@@ -12,6 +12,10 @@ select
     legal_entity_code,
     labor_category_code,
     supervisor_employee_id,
+    -- The ERP externalIds of the worker's and the supervisor's employees (seed map_hcm_instance).
+    {{ erp_external_id('source_relation', 'remote_id') }} as erp_external_id,
+    {{ erp_external_id('source_relation', remote_id('supervisor_employee_id')) }}
+        as supervisor_erp_external_id,
     is_active,
     is_billable,
     hire_date,

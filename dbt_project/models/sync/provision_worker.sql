@@ -12,7 +12,8 @@ with workers as (
         w.work_email,
         h.email_key,
         h.legal_entity_code,
-        h.supervisor_employee_id,
+        h.erp_external_id,
+        h.supervisor_erp_external_id,
         h.hire_date,
         h.is_billable,
         w.erp_department_id,
@@ -36,11 +37,12 @@ erp_tenants as (
     select distinct source_relation from {{ ref('stg_netsuite__employees') }}
 ),
 
--- HCM ids two HCM instances hold: as an ERP externalId (the worker's or a supervisor's) such an
--- id names either person, so the upsert could overwrite the other's ERP employee. Not created;
--- the worker_not_provisioned finding stays open for a person (docs/transformation.md).
-shared_hcm_ids as (
-    {{ ids_of_several_instances(ref('rec_hcm_workers'), 'hcm_employee_id') }}
+-- ERP externalIds workers of two HCM instances hold (an instance with no prefix of its own in
+-- seed map_hcm_instance): such an id names either person, so the upsert could overwrite the
+-- other's ERP employee. Not created; the worker_not_provisioned finding stays open, and the
+-- instance is a mapping_missing finding (docs/transformation.md).
+shared_external_ids as (
+    {{ ids_of_several_instances(ref('rec_hcm_workers'), 'erp_external_id') }}
 ),
 
 psa_creates as (
@@ -64,23 +66,24 @@ psa_creates as (
         )
 ),
 
--- externalId = HCM id, so the write is an upsert that a resend cannot duplicate (hence no create
--- for an id two HCM instances hold).
+-- By externalId (the HCM id after the instance's prefix), so the write is an upsert that a resend
+-- cannot duplicate (hence no create for an externalId two HCM instances hold).
 erp_creates as (
     select
         'netsuite' as target_system,
         t.source_relation as target_instance,
         w.hcm_employee_id as entity_id,
-        w.hcm_employee_id as natural_key,
+        w.erp_external_id as natural_key,
         {{ json_object_text([
             ('hcm_employee_id', 'w.hcm_employee_id'),
+            ('erp_external_id', 'w.erp_external_id'),
             ('first_name', 'w.first_name'),
             ('last_name', 'w.last_name'),
             ('email', 'w.email_key'),
             ('subsidiary_id', 'w.erp_subsidiary_id'),
             ('department_id', 'w.erp_department_id'),
             ('class_id', 'w.erp_class_id'),
-            ('supervisor_hcm_employee_id', remote_id('w.supervisor_employee_id')),
+            ('supervisor_erp_external_id', 'w.supervisor_erp_external_id'),
             ('hire_date', 'w.hire_date'),
         ]) }} as payload
     from workers as w
@@ -91,9 +94,9 @@ erp_creates as (
             where r.system = 'netsuite' and r.source_relation = t.source_relation
                 and r.worker_id = w.worker_id
         )
-        and w.hcm_employee_id not in (select hcm_employee_id from shared_hcm_ids)
-        and coalesce({{ remote_id('w.supervisor_employee_id') }}, '') not in (
-            select hcm_employee_id from shared_hcm_ids
+        and w.erp_external_id not in (select erp_external_id from shared_external_ids)
+        and coalesce(w.supervisor_erp_external_id, '') not in (
+            select erp_external_id from shared_external_ids
         )
 ),
 

@@ -10,7 +10,7 @@ with workers as (
         h.first_name,
         h.last_name,
         h.email_key,
-        h.supervisor_employee_id,
+        h.supervisor_erp_external_id,
         w.erp_department_id,
         w.erp_subsidiary_id,
         w.erp_class_id
@@ -58,7 +58,7 @@ erp_employees as (
             or (w.erp_department_id is not null and n.department_id is distinct from w.erp_department_id)
             or (w.erp_subsidiary_id is not null and n.subsidiary_id is distinct from w.erp_subsidiary_id)
             or (w.erp_class_id is not null and n.class_id is distinct from w.erp_class_id)
-            or boss.external_id is distinct from {{ remote_id('w.supervisor_employee_id') }}
+            or boss.external_id is distinct from w.supervisor_erp_external_id
         ) as is_different,
         row_number() over (
             partition by w.worker_id, n.source_relation
@@ -91,7 +91,7 @@ psa_updates as (
 ),
 
 -- Department, subsidiary and class only where HCM's code is mapped (else null: left as is);
--- the supervisor by HCM id, which is the supervisor's ERP externalId.
+-- the supervisor by their ERP externalId (their HCM id after the instance's prefix).
 erp_updates as (
     select
         'netsuite' as target_system,
@@ -107,7 +107,7 @@ erp_updates as (
             ('subsidiary_id', 'erp_subsidiary_id'),
             ('department_id', 'erp_department_id'),
             ('class_id', 'erp_class_id'),
-            ('supervisor_hcm_employee_id', remote_id('supervisor_employee_id')),
+            ('supervisor_erp_external_id', 'supervisor_erp_external_id'),
             ('is_active', 'true'),
         ]) }} as payload
     from erp_employees

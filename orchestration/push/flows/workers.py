@@ -9,10 +9,11 @@ What each vendor needs (docs/write-back.md §5; /work/shared/vendor-specs):
 - Forecast bookings (`/assignments`, Harvest's scheduling API, its own base URL and
   `Forecast-Account-ID` header): a leaver's booking that ends after their termination is cut back
   to end on that date, or removed when it starts after it.
-- NetSuite employees: a create is an upsert `PUT /record/v1/employee/eid:{hcm id}` (externalId =
-  HCM id), so a resend updates the same record; references go by id, the supervisor by its
-  externalId (= the supervisor's HCM id). A supervisor the ERP does not have yet is left out of
-  a create (the next build's update_worker sets it once they exist) rather than failing it.
+- NetSuite employees: a create is an upsert `PUT /record/v1/employee/eid:{externalId}` (the HCM
+  id after its HCM instance's prefix, seed map_hcm_instance), so a resend updates the same
+  record; references go by id, the supervisor by its externalId. A supervisor the ERP does not
+  have yet is left out of a create (the next build's update_worker sets it once they exist)
+  rather than failing it.
 - Gusto employees: created in the token's company (`GET /v1/token_info`); Gusto takes no employee
   code on create, so the work email finds the record again.
 
@@ -233,7 +234,7 @@ def _id_from_location(response: requests.Response) -> str | None:
 
 
 class NetsuiteEmployeeUpsert:
-    """provision_worker → NetSuite: the employee upserted by externalId = HCM id."""
+    """provision_worker → NetSuite: the employee upserted by its externalId (prefix + HCM id)."""
 
     flow = "provision_worker"
     target_system = "netsuite"
@@ -252,23 +253,23 @@ class NetsuiteEmployeeUpsert:
             body["class"] = _ref(employee.class_id)
         if employee.hire_date is not None:
             body["hireDate"] = employee.hire_date.isoformat()
-        supervisor = employee.supervisor_hcm_employee_id
+        supervisor = employee.supervisor_erp_external_id
         if supervisor is not None and _netsuite_employee_id(client, supervisor) is not None:
             body["supervisor"] = {"externalId": supervisor}
         response = _ok(
             client.request(
                 "PUT",
-                f"/record/v1/employee/eid:{employee.hcm_employee_id}",
+                f"/record/v1/employee/eid:{employee.erp_external_id}",
                 json=body,
                 headers={"X-NetSuite-Idempotency-Key": delta.delta_id},
             ),
-            f"netsuite: upsert employee eid:{employee.hcm_employee_id}",
+            f"netsuite: upsert employee eid:{employee.erp_external_id}",
         )
         return _id_from_location(response) or self.find_existing(client, delta, payload)
 
     def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
         employee = _payload(payload, ErpEmployeeUpsert)
-        return _netsuite_employee_id(client, employee.hcm_employee_id)
+        return _netsuite_employee_id(client, employee.erp_external_id)
 
 
 class NetsuiteEmployeeUpdate:
@@ -291,8 +292,8 @@ class NetsuiteEmployeeUpdate:
             # HCM names no supervisor: clear the ERP's.
             "supervisor": (
                 None
-                if employee.supervisor_hcm_employee_id is None
-                else {"externalId": employee.supervisor_hcm_employee_id}
+                if employee.supervisor_erp_external_id is None
+                else {"externalId": employee.supervisor_erp_external_id}
             ),
         }
         # Unmapped HCM codes arrive as null: the ERP keeps what it has.

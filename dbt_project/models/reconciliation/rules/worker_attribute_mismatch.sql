@@ -40,7 +40,7 @@ erp as (
         or (h.erp_department_id is not null and n.department_id is distinct from h.erp_department_id)
         or (h.erp_subsidiary_id is not null and n.subsidiary_id is distinct from h.erp_subsidiary_id)
         or (h.erp_class_id is not null and n.class_id is distinct from h.erp_class_id)
-        or boss.external_id is distinct from {{ remote_id('h.supervisor_employee_id') }}
+        or boss.external_id is distinct from h.supervisor_erp_external_id
     )
 )
 
