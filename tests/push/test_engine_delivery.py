@@ -378,3 +378,26 @@ def test_concurrent_pushes_share_harvest_budget_with_no_429(target: Target, tmp_
     # Besides one attempt each: a run that found a delta already delivered said so, sending nothing.
     assert {r["status"] for r in rows if r["attempt"] == 0} <= {"skipped_duplicate"}
     assert target.duplicates() == 0
+
+
+def test_an_erp_employee_is_upserted_under_its_external_id_not_its_bare_hcm_id(
+    target: Target,
+) -> None:
+    # HCM id "1" of an instance whose ERP externalIds carry the prefix "prefixed-".
+    delta = erp_employee("prefixed", 1)
+    report = target.engine("prefixed").push([delta], ["provision_worker"])
+    assert report.outcomes[delta.delta_id] == "succeeded", report.by_target()
+
+    def employee(external_id: str) -> httpx.Response:
+        return httpx.get(
+            f"{target.sandbox.base('netsuite')}/record/v1/employee/eid:{external_id}",
+            headers={"Authorization": "Bearer sandbox-token"},
+            timeout=60,
+        )
+
+    created = employee("prefixed-1")
+    assert created.status_code == 200
+    assert created.json()["lastName"] == "Prefixed 1"
+    bare = employee("1")
+    assert bare.status_code == 404 or bare.json()["id"] != created.json()["id"]
+    assert target.duplicates() == 0
