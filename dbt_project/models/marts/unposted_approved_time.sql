@@ -26,11 +26,7 @@ unposted as (
 with_due as (
     select
         u.*,
-        {{ dbt.dateadd(
-            'hour',
-            var('posting_sla_hours_after_midnight'),
-            dbt.dateadd('day', 1, 'cast(cast(u.remote_updated_at as date) as ' ~ dbt.type_timestamp() ~ ')')
-        ) }} as posting_due_at
+        {{ posting_due_at('u.remote_updated_at') }} as posting_due_at
     from unposted as u
 )
 

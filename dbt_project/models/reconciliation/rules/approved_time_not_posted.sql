@@ -13,7 +13,5 @@ left join {{ ref('stg_netsuite__transaction_lines') }} as l
     and l.time_entry_version_at = t.remote_updated_at
     and not l.is_deleted
 where t.is_approved and t.hours > 0
-    and {{ dbt.dateadd('hour', 24 + var('posting_sla_hours_after_midnight'),
-                       'cast(cast(t.remote_updated_at as date) as ' ~ dbt.type_timestamp() ~ ')') }}
-        <= {{ business_now() }}
+    and {{ posting_due_at('t.remote_updated_at') }} <= {{ business_now() }}
     and l.time_entry_remote_id is null
