@@ -26,6 +26,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.push.store import ops_transaction
+
 RUN_TIMEOUT_SECONDS = 1800
 INGEST_STEP_SUFFIX = "_raw"  # the dlt multi-assets' op names: bamboohr_raw, netsuite_raw, ...
 KILL_PHASES = ("ingest", "write-back")
@@ -73,7 +75,7 @@ def _send_in_flight(ops_db: Path, after_ledger_id: int) -> bool:
     """A push has sent a request and not yet recorded its answer (status `sent`)."""
     if not ops_db.exists():
         return False
-    with sqlite3.connect(ops_db, timeout=30) as conn:
+    with ops_transaction(ops_db) as conn:
         try:
             row = conn.execute(
                 "select 1 from sync_ledger where ledger_id > ? and status = 'sent' limit 1",
@@ -93,7 +95,7 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
 def last_ledger_id(ops_db: Path) -> int:
     if not ops_db.exists():
         return 0
-    with sqlite3.connect(ops_db, timeout=30) as conn:
+    with ops_transaction(ops_db) as conn:
         try:
             return conn.execute("select coalesce(max(ledger_id), 0) from sync_ledger").fetchone()[0]
         except sqlite3.OperationalError:

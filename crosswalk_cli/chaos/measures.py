@@ -21,6 +21,7 @@ import duckdb
 import httpx
 
 from crosswalk_cli.chaos.truth import confusion, open_findings, truth_keys
+from orchestration.push.store import ops_transaction
 from orchestration.webhooks.deliveries import (
     bamboohr_event,
     gusto_event,
@@ -64,7 +65,7 @@ def webhook_account(sandbox_url: str, ops_db: Path) -> WebhookAccount:
             payload = parse_gusto(body)
             if gusto_handshake(payload) is None:
                 delivered.add(gusto_event(payload, body).delivery_key)
-    with sqlite3.connect(ops_db, timeout=30) as conn:
+    with ops_transaction(ops_db) as conn:
         accepted = {row[0] for row in conn.execute("select delivery_key from webhook_inbox")}
     return WebhookAccount(
         delivered=len(delivered),
@@ -85,7 +86,7 @@ class PushAccount:
 
 
 def push_account(ops_db: Path) -> PushAccount:
-    with sqlite3.connect(ops_db, timeout=30) as conn:
+    with ops_transaction(ops_db) as conn:
         conn.row_factory = sqlite3.Row
         pending = conn.execute("select count(*) from outbox where state = 'pending'").fetchone()[0]
         # The latest attempt per delta still `sent`: nobody knows whether it landed. A superseded

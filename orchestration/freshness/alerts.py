@@ -10,15 +10,13 @@ is kept on the row, and a failed POST never stops the sensor.
 from __future__ import annotations
 
 import os
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from orchestration.freshness.health import DomainHealth
-from orchestration.push.store import BUSY_TIMEOUT_SECONDS, add_missing_columns, ops_store_path
+from orchestration.push.store import add_missing_columns, ops_store_path, ops_transaction
 
 ALERT_URL_ENV = "CROSSWALK_ALERT_WEBHOOK_URL"
 
@@ -42,7 +40,7 @@ ADDED_COLUMNS = (("alerts", "legal_entity", "text"), ("alerts", "deadline", "tex
 def ensure_alerts_table(path: Path | None = None) -> Path:
     path = path or ops_store_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)) as conn, conn:
+    with ops_transaction(path) as conn:
         conn.executescript(SCHEMA)
         add_missing_columns(conn, ADDED_COLUMNS)
     return path
@@ -60,7 +58,7 @@ def raise_alert(
     """
     path = ensure_alerts_table(path)
     stamp = (raised_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    with sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
+    with ops_transaction(path) as conn:
         alert_id = conn.execute(
             "insert into alerts (domain, legal_entity, deadline, state, previous_state, detail, "
             "raised_at) values (?, ?, ?, ?, ?, ?, ?)",
@@ -91,6 +89,6 @@ def raise_alert(
         outcome = str(httpx.post(url, json=payload, timeout=5.0).status_code)
     except httpx.HTTPError as exc:
         outcome = f"error: {type(exc).__name__}"
-    with sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
+    with ops_transaction(path) as conn:
         conn.execute("update alerts set posted_status = ? where alert_id = ?", (outcome, alert_id))
     return alert_id, outcome

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pybreaker
 
-from orchestration.push.store import BUSY_TIMEOUT_SECONDS
+from orchestration.push.store import BUSY_TIMEOUT_SECONDS, ops_transaction
 from orchestration.push.types import PermanentFailure, TransientFailure
 
 CircuitOpen = pybreaker.CircuitBreakerError
@@ -124,6 +124,6 @@ def circuit_states(store_path: Path) -> dict[str, str]:
     """Each known target's circuit state (for the push report and the UI)."""
     if not store_path.exists():
         return {}
-    with sqlite3.connect(store_path, timeout=BUSY_TIMEOUT_SECONDS) as conn:
+    with ops_transaction(store_path) as conn:
         conn.execute(_SCHEMA)
         return dict(conn.execute("select name, state from circuit_state").fetchall())

@@ -16,7 +16,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,6 +148,17 @@ def _requeue_dead(conn: sqlite3.Connection, keys: Iterable[str], *, automatic: b
 def ops_store_path() -> Path:
     """The ops store file (env CROSSWALK_OPS_DB, default data/ops.sqlite)."""
     return Path(os.environ.get(OPS_DB_ENV, str(DEFAULT_OPS_DB)))
+
+
+@contextmanager
+def ops_transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on the SQLite file at `path`: committed (rolled back on error), then closed.
+
+    `with sqlite3.connect(...)` alone commits but leaves the connection open until it is
+    collected.
+    """
+    with closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)) as conn, conn:
+        yield conn
 
 
 def _now() -> str:
