@@ -33,7 +33,8 @@ Email = Annotated[
 ]
 HcmId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
 # An ERP employee's externalId: the HCM id after its HCM instance's prefix (seed map_hcm_instance).
-ExternalId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
+# It goes into a URL path (`eid:<externalId>`) as it is: nothing a path would read otherwise.
+ExternalId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9._:-]+$")]
 ErpId = Annotated[StrictInt, Field(gt=0)]
 
 

@@ -11,12 +11,3 @@
     having count(distinct source_relation) > 1
 {%- endmacro %}
 
-{#- The ERP externalId of HCM id `hcm_id` of HCM instance `source_relation` (SQL expressions):
-    the instance's prefix (seed map_hcm_instance; none: empty) and the id. Null for a null id. -#}
-{% macro erp_external_id(source_relation, hcm_id) -%}
-    coalesce((
-        select m.erp_external_id_prefix
-        from {{ ref('map_hcm_instance') }} as m
-        where m.hcm_source_relation = {{ source_relation }}
-    ), '') || {{ hcm_id }}
-{%- endmacro %}

@@ -6,13 +6,13 @@ and NetSuite instance; here its raw tables gain records of a second one whose id
 first's, as two real accounts' ids do, and the models reading them must keep each instance's
 records apart:
 - a second BambooHR's employee holding an acme employee's id (its people are numbered from 1
-  too) does not become the acme worker's ERP employee: the ERP's externalId (and payroll's
-  employee code) name an HCM id without its instance, so an id two HCM instances hold matches no
-  one and the ERP employee falls back to its email (`identity_map`), and the second instance's
-  employee gets no ERP create: its externalId, the bare id, is the acme worker's ERP employee's
-  (`sync.provision_worker`), and both instances are `mapping_missing` findings; once the second
-  instance has a prefix of its own (seed map_hcm_instance), each instance's ERP employees match
-  by externalId again and its hires are created under the prefixed id;
+  too) is not the acme worker's ERP employee's: the ERP's externalId is the HCM id after the
+  HCM instance's prefix (seed map_hcm_instance). While the second instance has no row, its
+  workers match no ERP employee by externalId and get no ERP create, acme's are undisturbed, and
+  the instance is a `mapping_missing` finding; configured with bare ids as acme is, an id both
+  hold is held back (no match, no create) and both instances are findings; with a prefix of its
+  own, each instance's ERP employees match by externalId, its hires are created under the
+  prefixed id and its supervisors are named by it;
 - an acme leave that moves to a second BambooHR no longer makes acme's booking a
   `booking_during_leave` finding (the leave joined the booking's worker on the bare employee id);
 - a second Harvest account's project sharing an id with an acme project that has charge codes
@@ -110,7 +110,10 @@ def second_instance(
         "select i.hcm_employee_id, min(i.remote_id) from canonical.identity_map as i "
         "where i.system = 'netsuite' and i.match_rule = 'external_id' and (select count(*) "
         "from canonical.identity_map as s where s.worker_id = i.worker_id "
-        "and s.system = 'netsuite') = 1 group by 1 order by 1 limit 1",
+        "and s.system = 'netsuite') = 1 and exists (select 1 from "
+        "staging.stg_bamboohr__employees as b where b.remote_id = i.hcm_employee_id "
+        "and b.supervisor_employee_id is not null and b.is_active and b.is_billable) "
+        "group by 1 order by 1 limit 1",
         "ERP employee matched by externalId",
     )
 
@@ -177,19 +180,35 @@ def second_instance(
     )
 
 
-def test_an_hcm_id_two_hcm_instances_hold_identifies_no_one(
-    second_instance: SecondInstance,
-) -> None:
-    identities = query(
-        second_instance.warehouse,
-        "select i.match_rule, h.source_relation from canonical.identity_map as i "
+def netsuite_identities(warehouse: Path, erp_employees: list[str]) -> list[tuple]:
+    """(ERP employee, match rule, HCM instance of the worker it resolves to) of `erp_employees`."""
+    return query(
+        warehouse,
+        "select i.remote_id, i.match_rule, h.source_relation from canonical.identity_map as i "
         "inner join canonical.identity_map as h "
         "on h.system = 'bamboohr' and h.worker_id = i.worker_id "
-        "where i.system = 'netsuite' and i.remote_id = ?",
-        [second_instance.erp_employee],
+        f"where i.system = 'netsuite' and i.remote_id in ({', '.join('?' for _ in erp_employees)}) "
+        "order by h.source_relation",
+        erp_employees,
     )
-    # One worker, acme's, by the email both hold; globex's namesake is nobody's ERP employee.
-    assert identities == [("email", "bamboohr_acme")]
+
+
+def hcm_instance_findings(warehouse: Path) -> list[tuple]:
+    return query(
+        warehouse,
+        "select entity_id, details from reconciliation.mapping_missing "
+        "where entity_type = 'hcm_instance' order by 1",
+    )
+
+
+def test_an_unconfigured_hcm_instance_does_not_disturb_the_first(
+    second_instance: SecondInstance,
+) -> None:
+    # globex has no row in map_hcm_instance: its namesake's bare id is not its externalId, so
+    # acme's ERP employee stays acme's worker's, by externalId.
+    assert netsuite_identities(second_instance.warehouse, [second_instance.erp_employee]) == [
+        (second_instance.erp_employee, "external_id", "bamboohr_acme")
+    ]
     # Each HCM record is its own worker's, once.
     self_rows = query(
         second_instance.warehouse,
@@ -200,11 +219,12 @@ def test_an_hcm_id_two_hcm_instances_hold_identifies_no_one(
     assert self_rows == [("bamboohr_acme", 1), (SECOND_HCM, 1)]
 
 
-def test_an_hcm_id_two_hcm_instances_hold_gets_no_erp_create(
+def test_an_unconfigured_hcm_instances_workers_get_no_erp_create(
     second_instance: SecondInstance,
 ) -> None:
-    # globex's namesake is an active worker no ERP employee resolves to; its create would upsert
-    # the externalId acme's worker's ERP employee carries.
+    # globex's namesake is an active worker no ERP employee resolves to; a create under its bare
+    # id would upsert acme's worker's ERP employee, under any other id would be orphaned by the
+    # prefix the instance is given later.
     unresolved = query(
         second_instance.warehouse,
         "select count(*) from canonical.identity_map as h where h.system = 'bamboohr' "
@@ -216,6 +236,56 @@ def test_an_hcm_id_two_hcm_instances_hold_gets_no_erp_create(
     erp_creates = query(
         second_instance.warehouse,
         "select count(*) from sync.provision_worker where target_system = 'netsuite' "
+        "and payload like '%other.person@globex.example%'",
+    )
+    assert erp_creates == [(0,)]
+    # Not the PSA: a PSA user is matched by email, no id involved (one per PSA instance).
+    psa_creates = query(
+        second_instance.warehouse,
+        "select target_instance from sync.provision_worker where target_system = 'harvest' "
+        "and natural_key = 'other.person@globex.example' order by 1",
+    )
+    assert psa_creates == [("harvest_acme",), (SECOND_PSA,)]
+
+
+def test_an_unconfigured_hcm_instance_is_mapping_missing(second_instance: SecondInstance) -> None:
+    assert hcm_instance_findings(second_instance.warehouse) == [
+        (SECOND_HCM, '{"erp_external_id_prefix":null}')
+    ]
+
+
+@pytest.fixture(scope="module")
+def bare_twice(
+    second_instance: SecondInstance,
+    built_warehouse: BuiltWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The second instance configured with bare ids, as the first is: its ids collide."""
+    warehouse = copy_warehouse(second_instance.warehouse, tmp_path_factory.mktemp("bare-twice"))
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("insert into mappings.map_hcm_instance values (?, null)", [SECOND_HCM])
+    dbt(
+        warehouse,
+        built_warehouse.business_now,
+        "run",
+        "--select",
+        "identity_map",
+        "provision_worker",
+        "mapping_missing",
+    )
+    return warehouse
+
+
+def test_an_external_id_two_configured_hcm_instances_give_identifies_no_one(
+    second_instance: SecondInstance, bare_twice: Path
+) -> None:
+    # One worker, acme's, by the email both hold; globex's namesake is nobody's ERP employee.
+    assert netsuite_identities(bare_twice, [second_instance.erp_employee]) == [
+        (second_instance.erp_employee, "email", "bamboohr_acme")
+    ]
+    erp_creates = query(
+        bare_twice,
+        "select count(*) from sync.provision_worker where target_system = 'netsuite' "
         "and (entity_id = ? or payload like ?)",
         [
             second_instance.shared_hcm_id,
@@ -223,18 +293,11 @@ def test_an_hcm_id_two_hcm_instances_hold_gets_no_erp_create(
         ],
     )
     assert erp_creates == [(0,)]
-
-
-def test_hcm_instances_whose_external_ids_collide_are_mapping_missing(
-    second_instance: SecondInstance,
-) -> None:
-    findings = query(
-        second_instance.warehouse,
-        "select entity_id, details from reconciliation.mapping_missing "
-        "where entity_type = 'hcm_instance' order by 1",
-    )
-    no_prefix = '{"erp_external_id_prefix":""}'
-    assert findings == [("bamboohr_acme", no_prefix), (SECOND_HCM, no_prefix)]
+    # Either instance could take the prefix: both are findings, each with its prefix.
+    assert hcm_instance_findings(bare_twice) == [
+        ("bamboohr_acme", '{"erp_external_id_prefix":""}'),
+        (SECOND_HCM, '{"erp_external_id_prefix":""}'),
+    ]
 
 
 @dataclass
@@ -286,6 +349,8 @@ def prefixed_instance(
         "identity_map",
         "worker",
         "provision_worker",
+        "update_worker",
+        "worker_attribute_mismatch",
         "mapping_missing",
     )
     return PrefixedInstance(warehouse, str(globex_erp_employee), hire_id)
@@ -328,8 +393,42 @@ def test_a_prefixed_hcm_instances_hire_is_created_under_the_prefixed_external_id
     payload = json.loads(creates[0][2])
     assert payload["hcm_employee_id"] == prefixed_instance.hire_id
     assert payload["erp_external_id"] == f"globex-{prefixed_instance.hire_id}"
-    supervisor = payload.get("supervisor_erp_external_id")
-    assert supervisor is None or supervisor.startswith("globex-")
+    ((supervisor,),) = query(
+        prefixed_instance.warehouse,
+        "select cast(supervisor_employee_id as varchar) from staging.stg_bamboohr__employees "
+        "where source_relation = ? and remote_id = ?",
+        [SECOND_HCM, prefixed_instance.hire_id],
+    )
+    assert payload.get("supervisor_erp_external_id") == (supervisor and f"globex-{supervisor}")
+
+
+def test_a_prefixed_hcm_instances_supervisor_is_named_by_the_prefixed_external_id(
+    second_instance: SecondInstance, prefixed_instance: PrefixedInstance
+) -> None:
+    # globex's namesake's ERP employee reports to acme's supervisor's employee (bare externalId);
+    # HCM names globex's supervisor with the same id: the ERP is told globex's.
+    ((supervisor,),) = query(
+        prefixed_instance.warehouse,
+        "select cast(supervisor_employee_id as varchar) from staging.stg_bamboohr__employees "
+        "where source_relation = ? and remote_id = ?",
+        [SECOND_HCM, second_instance.shared_hcm_id],
+    )
+    updates = query(
+        prefixed_instance.warehouse,
+        "select payload from sync.update_worker "
+        "where target_system = 'netsuite' and target_remote_id = ?",
+        [prefixed_instance.globex_erp_employee],
+    )
+    assert [json.loads(p)["supervisor_erp_external_id"] for (p,) in updates] == [
+        f"globex-{supervisor}"
+    ]
+    mismatch = query(
+        prefixed_instance.warehouse,
+        "select count(*) from reconciliation.worker_attribute_mismatch "
+        "where entity_id = ? and systems = 'bamboohr,netsuite'",
+        [second_instance.shared_hcm_id],
+    )
+    assert mismatch == [(1,)]
 
 
 def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(

@@ -83,6 +83,17 @@ def test_an_invalid_payload_fails_validation_with_a_reason() -> None:
         ErpEmployeeUpsert.model_validate(
             {"hcm_employee_id": "7", "first_name": "A", "last_name": "B", "email": None}
         )
+    with pytest.raises(ValidationError, match="erp_external_id"):  # it goes into a URL path
+        ErpEmployeeUpsert.model_validate(
+            {
+                "hcm_employee_id": "7",
+                "erp_external_id": "globex/7",
+                "first_name": "A",
+                "last_name": "B",
+                "email": None,
+                "subsidiary_id": 1,
+            }
+        )
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         PAYLOAD_MODELS[("offboard_worker", "netsuite")].model_validate(
             {"termination_date": "2026-03-01", "isInactive": True}

@@ -1,24 +1,27 @@
 -- Which HCM worker each system's person record is (docs/drift-rules.md, "Identity"):
 --   PSA user        -> the HCM worker with the same email key;
---   ERP employee    -> the HCM worker whose ERP externalId (the HCM id, after the instance's
---                      prefix in seed map_hcm_instance) is its externalId, else the same email key;
+--   ERP employee    -> the HCM worker whose ERP externalId (hcm_erp_external_ids: the HCM id
+--                      after its instance's prefix) is its externalId, else the same email key;
 --   payroll employee-> the HCM worker whose employee number is its employee_code, else the same
 --                      work (or personal) email key.
 -- An HCM id or employee number is the firm's own only within one HCM instance (a second BambooHR
--- numbers its people from 1 too): an externalId or employee number that workers of two HCM
--- instances hold matches no one, and the record falls back to its email.
+-- numbers its people from 1 too): an employee number that workers of two HCM instances hold
+-- matches no one, nor does a worker whose externalId is held back (hcm_erp_external_ids); the
+-- record falls back to its email.
 -- One row per (record, worker it resolves to); a record that resolves to no worker has one row
 -- with a null worker_id and match_rule 'unmatched' (an orphan). HCM workers map to themselves.
 with hcm as (
     select
-        {{ canonical_id('bamboohr') }} as worker_id,
-        source_relation,
-        remote_id as hcm_employee_id,
-        employee_number,
-        {{ erp_external_id('source_relation', 'remote_id') }} as erp_external_id,
-        email_key
-    from {{ ref('stg_bamboohr__employees') }}
-    where not is_deleted
+        {{ canonical_id('bamboohr', 'e.source_relation', 'e.remote_id') }} as worker_id,
+        e.source_relation,
+        e.remote_id as hcm_employee_id,
+        e.employee_number,
+        x.erp_external_id,
+        e.email_key
+    from {{ ref('stg_bamboohr__employees') }} as e
+    inner join {{ ref('hcm_erp_external_ids') }} as x
+        on x.source_relation = e.source_relation and x.hcm_employee_id = e.remote_id
+    where not e.is_deleted
 ),
 
 psa as (
@@ -33,7 +36,6 @@ erp_by_external_id as (
     from {{ ref('stg_netsuite__employees') }} as e
     inner join hcm as h on h.erp_external_id = e.external_id
     where not e.is_deleted
-        and e.external_id not in ({{ ids_of_several_instances('hcm', 'erp_external_id') }})
 ),
 
 erp as (

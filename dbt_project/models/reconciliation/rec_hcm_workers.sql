@@ -1,24 +1,26 @@
 {{ config(materialized='ephemeral') }}
 -- HCM workers as the rules see them (docs/drift-rules.md, "Identity").
 select
-    {{ canonical_id('bamboohr') }} as worker_id,
-    source_relation,
-    remote_id as hcm_employee_id,
-    employee_id,
-    first_name,
-    last_name,
-    email_key,
-    department,
-    legal_entity_code,
-    labor_category_code,
-    supervisor_employee_id,
-    -- The ERP externalIds of the worker's and the supervisor's employees (seed map_hcm_instance).
-    {{ erp_external_id('source_relation', 'remote_id') }} as erp_external_id,
-    {{ erp_external_id('source_relation', remote_id('supervisor_employee_id')) }}
-        as supervisor_erp_external_id,
-    is_active,
-    is_billable,
-    hire_date,
-    termination_date
-from {{ ref('stg_bamboohr__employees') }}
-where not is_deleted
+    {{ canonical_id('bamboohr', 'e.source_relation', 'e.remote_id') }} as worker_id,
+    e.source_relation,
+    e.remote_id as hcm_employee_id,
+    e.employee_id,
+    e.first_name,
+    e.last_name,
+    e.email_key,
+    e.department,
+    e.legal_entity_code,
+    e.labor_category_code,
+    e.supervisor_employee_id,
+    -- The ERP externalIds of the worker's and the supervisor's employees; null where held back.
+    x.erp_external_id,
+    x.supervisor_erp_external_id,
+    x.is_supervisor_known_in_erp,
+    e.is_active,
+    e.is_billable,
+    e.hire_date,
+    e.termination_date
+from {{ ref('stg_bamboohr__employees') }} as e
+inner join {{ ref('hcm_erp_external_ids') }} as x
+    on x.source_relation = e.source_relation and x.hcm_employee_id = e.remote_id
+where not e.is_deleted

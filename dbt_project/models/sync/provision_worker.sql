@@ -14,6 +14,7 @@ with workers as (
         h.legal_entity_code,
         h.erp_external_id,
         h.supervisor_erp_external_id,
+        h.is_supervisor_known_in_erp,
         h.hire_date,
         h.is_billable,
         w.erp_department_id,
@@ -35,14 +36,6 @@ psa_tenants as (
 
 erp_tenants as (
     select distinct source_relation from {{ ref('stg_netsuite__employees') }}
-),
-
--- ERP externalIds workers of two HCM instances hold (an instance with no prefix of its own in
--- seed map_hcm_instance): such an id names either person, so the upsert could overwrite the
--- other's ERP employee. Not created; the worker_not_provisioned finding stays open, and the
--- instance is a mapping_missing finding (docs/transformation.md).
-shared_external_ids as (
-    {{ ids_of_several_instances(ref('rec_hcm_workers'), 'erp_external_id') }}
 ),
 
 psa_creates as (
@@ -67,7 +60,10 @@ psa_creates as (
 ),
 
 -- By externalId (the HCM id after the instance's prefix), so the write is an upsert that a resend
--- cannot duplicate (hence no create for an externalId two HCM instances hold).
+-- cannot duplicate. None for a worker whose externalId, or whose supervisor's, is held back
+-- (hcm_erp_external_ids: the instance not configured, or the id another instance's worker's
+-- too), as the upsert could land on another person's ERP employee; worker_not_provisioned stays
+-- open and the instance is a mapping_missing finding (docs/transformation.md).
 erp_creates as (
     select
         'netsuite' as target_system,
@@ -94,10 +90,8 @@ erp_creates as (
             where r.system = 'netsuite' and r.source_relation = t.source_relation
                 and r.worker_id = w.worker_id
         )
-        and w.erp_external_id not in (select erp_external_id from shared_external_ids)
-        and coalesce(w.supervisor_erp_external_id, '') not in (
-            select erp_external_id from shared_external_ids
-        )
+        and w.erp_external_id is not null
+        and w.is_supervisor_known_in_erp
 ),
 
 -- The period start of each company's latest processed regular payroll: a worker hired on or

@@ -11,6 +11,7 @@ with workers as (
         h.last_name,
         h.email_key,
         h.supervisor_erp_external_id,
+        h.is_supervisor_known_in_erp,
         w.erp_department_id,
         w.erp_subsidiary_id,
         w.erp_class_id
@@ -58,7 +59,10 @@ erp_employees as (
             or (w.erp_department_id is not null and n.department_id is distinct from w.erp_department_id)
             or (w.erp_subsidiary_id is not null and n.subsidiary_id is distinct from w.erp_subsidiary_id)
             or (w.erp_class_id is not null and n.class_id is distinct from w.erp_class_id)
-            or boss.external_id is distinct from w.supervisor_erp_external_id
+            or (
+                w.is_supervisor_known_in_erp
+                and boss.external_id is distinct from w.supervisor_erp_external_id
+            )
         ) as is_different,
         row_number() over (
             partition by w.worker_id, n.source_relation
@@ -91,7 +95,9 @@ psa_updates as (
 ),
 
 -- Department, subsidiary and class only where HCM's code is mapped (else null: left as is);
--- the supervisor by their ERP externalId (their HCM id after the instance's prefix).
+-- the supervisor by their ERP externalId (their HCM id after the instance's prefix). None while
+-- the supervisor's externalId is held back (hcm_erp_external_ids): the payload names the whole
+-- HCM-owned state, and a null supervisor there would clear the ERP's.
 erp_updates as (
     select
         'netsuite' as target_system,
@@ -111,7 +117,8 @@ erp_updates as (
             ('is_active', 'true'),
         ]) }} as payload
     from erp_employees
-    where (target_active and is_different) or (not any_active and recency = 1)
+    where ((target_active and is_different) or (not any_active and recency = 1))
+        and is_supervisor_known_in_erp
 ),
 
 deltas as (

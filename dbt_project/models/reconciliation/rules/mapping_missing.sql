@@ -1,4 +1,5 @@
--- A code in use with no row in the firm's mappings (seeds): never a silent null downstream.
+-- A code in use with no row in the firm's mappings (seeds): never a silent null downstream; and an
+-- HCM instance whose workers' ERP externalIds are held back for want of a row (below).
 {% set hcm_codes = [
     ('department', 'department', 'map_department', 'hcm_department'),
     ('legal_entity', 'legal_entity_code', 'map_legal_entity', 'hcm_legal_entity'),
@@ -15,19 +16,17 @@ where h.is_active and h.{{ column }} is not null
     and not exists (select 1 from {{ ref(seed) }} as m where m.{{ seed_column }} = h.{{ column }})
 union all
 {% endfor %}
--- An HCM instance whose workers' ERP externalIds another HCM instance's workers hold too: it
--- needs a prefix of its own in seed map_hcm_instance (its people's ids collide, as a second
--- BambooHR's do); until then those ids are held back (identity_map, sync.provision_worker).
+-- An HCM instance whose ERP externalIds are held back (hcm_erp_external_ids): with several HCM
+-- instances, one with no row in seed map_hcm_instance (give it one: a prefix of its own, or an
+-- empty one for the instance whose ERP employees carry bare HCM ids), or one whose prefix
+-- another instance has too (details: its prefix).
 select distinct
     'hcm_instance',
-    h.source_relation,
+    source_relation,
     'bamboohr,netsuite',
-    {{ json_object_text([('erp_external_id_prefix', "coalesce(m.erp_external_id_prefix, '')")]) }}
-from {{ ref('rec_hcm_workers') }} as h
-left join {{ ref('map_hcm_instance') }} as m on m.hcm_source_relation = h.source_relation
-where h.erp_external_id in (
-    {{ ids_of_several_instances(ref('rec_hcm_workers'), 'erp_external_id') }}
-)
+    {{ json_object_text([('erp_external_id_prefix', 'erp_external_id_prefix')]) }}
+from {{ ref('hcm_erp_external_ids') }}
+where erp_external_id_prefix is null or is_erp_external_id_shared
 union all
 select distinct
     'task',

@@ -40,7 +40,9 @@ erp as (
         or (h.erp_department_id is not null and n.department_id is distinct from h.erp_department_id)
         or (h.erp_subsidiary_id is not null and n.subsidiary_id is distinct from h.erp_subsidiary_id)
         or (h.erp_class_id is not null and n.class_id is distinct from h.erp_class_id)
-        or boss.external_id is distinct from h.supervisor_erp_external_id
+        -- The supervisor only where their ERP externalId is known (hcm_erp_external_ids).
+        or (h.is_supervisor_known_in_erp
+            and boss.external_id is distinct from h.supervisor_erp_external_id)
     )
 )
 

@@ -1,4 +1,5 @@
--- ERP employees; externalId carries the HCM id when crosswalk provisioned them.
+-- ERP employees; externalId carries the HCM id (after its HCM instance's prefix, seed
+-- map_hcm_instance) when crosswalk provisioned them.
 select
     source_relation,
     {{ remote_id('id') }} as remote_id,
