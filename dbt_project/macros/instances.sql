@@ -10,4 +10,3 @@
     group by {{ column }}
     having count(distinct source_relation) > 1
 {%- endmacro %}
-
