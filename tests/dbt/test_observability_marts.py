@@ -67,14 +67,16 @@ def test_unprovisioned_billable_workers_are_the_open_provisioning_findings_and_t
     for finding in findings:
         missing.setdefault(finding["entity_id"], set()).update(finding["systems"].split(","))
     assert mart, "the lived firm has billable workers nobody provisioned"
-    assert {r["hcm_employee_id"]: r for r in mart}.keys() == missing.keys()
+    assert {r["worker_entity_id"]: r for r in mart}.keys() == missing.keys()
     for row in mart:
-        systems = missing[row["hcm_employee_id"]]
+        systems = missing[row["worker_entity_id"]]
         assert (row["is_missing_in_psa"], row["is_missing_in_erp"]) == (
             "harvest" in systems,
             "netsuite" in systems,
         )
         assert row["worker_id"] is not None
+        # One HCM instance: a worker is named by their bare HCM id.
+        assert row["hcm_employee_id"] == row["worker_entity_id"]
         # Never pushed: no provisioning delta was ever enqueued.
         assert (row["psa_push_state"], row["erp_push_state"]) == (None, None)
     truth = built.control("/truth/drift?standing=true")["drift"]

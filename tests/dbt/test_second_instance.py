@@ -13,6 +13,9 @@ records apart:
   hold is held back (no match, no create) and both instances are findings; with a prefix of its
   own, each instance's ERP employees match by externalId, its hires are created under the
   prefixed id and its supervisors are named by it;
+- findings and deltas name a worker by that externalId (`<instance>:<id>` while it is held back),
+  so the two instances' workers with one id are two entities: neither's drift hides the
+  other's, and they are not one worker with two ERP employees (`duplicate_identity`);
 - an acme leave that moves to a second BambooHR no longer makes acme's booking a
   `booking_during_leave` finding (the leave joined the booking's worker on the bare employee id);
 - a second Harvest account's project sharing an id with an acme project that has charge codes
@@ -242,10 +245,12 @@ def test_an_unconfigured_hcm_instances_workers_get_no_erp_create(
     # Not the PSA: a PSA user is matched by email, no id involved (one per PSA instance).
     psa_creates = query(
         second_instance.warehouse,
-        "select target_instance from sync.provision_worker where target_system = 'harvest' "
-        "and natural_key = 'other.person@globex.example' order by 1",
+        "select target_instance, entity_id from sync.provision_worker "
+        "where target_system = 'harvest' and natural_key = 'other.person@globex.example' "
+        "order by 1",
     )
-    assert psa_creates == [("harvest_acme",), (SECOND_PSA,)]
+    held_back = f"{SECOND_HCM}:{second_instance.shared_hcm_id}"
+    assert psa_creates == [("harvest_acme", held_back), (SECOND_PSA, held_back)]
 
 
 def test_an_unconfigured_hcm_instance_is_mapping_missing(second_instance: SecondInstance) -> None:
@@ -271,6 +276,7 @@ def bare_twice(
         "--select",
         "identity_map",
         "provision_worker",
+        "worker_not_provisioned",
         "mapping_missing",
     )
     return warehouse
@@ -286,13 +292,21 @@ def test_an_external_id_two_configured_hcm_instances_give_identifies_no_one(
     erp_creates = query(
         bare_twice,
         "select count(*) from sync.provision_worker where target_system = 'netsuite' "
-        "and (entity_id = ? or payload like ?)",
+        "and (entity_id like ? or payload like ?)",
         [
-            second_instance.shared_hcm_id,
+            f"%{second_instance.shared_hcm_id}",
             f'%"supervisor_erp_external_id":"{second_instance.shared_hcm_id}"%',
         ],
     )
     assert erp_creates == [(0,)]
+    # Findings name both workers by instance: neither externalId names one.
+    named = query(
+        bare_twice,
+        "select distinct entity_id from reconciliation.worker_not_provisioned "
+        "where entity_id like ? order by 1",
+        [f"%:{second_instance.shared_hcm_id}"],
+    )
+    assert named == [(f"{SECOND_HCM}:{second_instance.shared_hcm_id}",)]
     # Either instance could take the prefix: both are findings, each with its prefix.
     assert hcm_instance_findings(bare_twice) == [
         ("bamboohr_acme", '{"erp_external_id_prefix":""}'),
@@ -351,6 +365,8 @@ def prefixed_instance(
         "provision_worker",
         "update_worker",
         "worker_attribute_mismatch",
+        "worker_not_provisioned",
+        "duplicate_identity",
         "mapping_missing",
     )
     return PrefixedInstance(warehouse, str(globex_erp_employee), hire_id)
@@ -388,7 +404,7 @@ def test_a_prefixed_hcm_instances_hire_is_created_under_the_prefixed_external_id
     )
     # globex's namesake has its ERP employee (no create); the hire's create names globex's id.
     assert [(entity, key) for entity, key, _ in creates] == [
-        (prefixed_instance.hire_id, f"globex-{prefixed_instance.hire_id}")
+        (f"globex-{prefixed_instance.hire_id}", f"globex-{prefixed_instance.hire_id}")
     ]
     payload = json.loads(creates[0][2])
     assert payload["hcm_employee_id"] == prefixed_instance.hire_id
@@ -426,9 +442,38 @@ def test_a_prefixed_hcm_instances_supervisor_is_named_by_the_prefixed_external_i
         prefixed_instance.warehouse,
         "select count(*) from reconciliation.worker_attribute_mismatch "
         "where entity_id = ? and systems = 'bamboohr,netsuite'",
-        [second_instance.shared_hcm_id],
+        [f"globex-{second_instance.shared_hcm_id}"],
     )
     assert mismatch == [(1,)]
+
+
+def test_two_hcm_instances_workers_with_one_id_are_two_entities(
+    second_instance: SecondInstance, prefixed_instance: PrefixedInstance
+) -> None:
+    shared = second_instance.shared_hcm_id
+    # acme's worker is provisioned everywhere; globex's namesake (another person, with an ERP
+    # employee under globex's externalId) is in no PSA account: that finding is globex's alone.
+    unprovisioned = query(
+        prefixed_instance.warehouse,
+        "select entity_id, systems from reconciliation.worker_not_provisioned "
+        "where entity_id in (?, ?, ?) order by 1, 2",
+        [shared, f"globex-{shared}", f"globex-{prefixed_instance.hire_id}"],
+    )
+    assert unprovisioned == [
+        (f"globex-{prefixed_instance.hire_id}", "bamboohr,harvest"),
+        (f"globex-{prefixed_instance.hire_id}", "bamboohr,netsuite"),
+        (f"globex-{shared}", "bamboohr,harvest"),
+    ]
+    # Each has one ERP employee: two workers, not one with two.
+    duplicates = query(
+        prefixed_instance.warehouse,
+        "select entity_id from reconciliation.duplicate_identity where entity_id in (?, ?)",
+        [shared, f"globex-{shared}"],
+    )
+    assert duplicates == []
+    assert netsuite_identities(prefixed_instance.warehouse, [second_instance.erp_employee]) == [
+        (second_instance.erp_employee, "external_id", "bamboohr_acme")
+    ]
 
 
 def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(

@@ -9,6 +9,9 @@
 -- - another instance's worker would carry the same externalId (two instances with one prefix).
 -- Both are mapping_missing findings (`hcm_instance`). With one HCM instance and no row, the
 -- bare id (one company, nothing to collide with).
+-- `worker_entity_id` names the worker in findings and deltas (their entity_id): the externalId,
+-- one namespace for the firm's workers whatever instance they are in; where that is held back,
+-- `<instance>:<HCM id>`, which no externalId can be (a prefix ends in `-`, an id has no `:`).
 with employees as (
     select source_relation, remote_id, {{ remote_id('supervisor_employee_id') }} as supervisor_id
     from {{ ref('stg_bamboohr__employees') }}
@@ -61,6 +64,9 @@ select
     remote_id as hcm_employee_id,
     erp_external_id_prefix,
     case when not is_shared then erp_external_id end as erp_external_id,
+    coalesce(
+        case when not is_shared then erp_external_id end, source_relation || ':' || remote_id
+    ) as worker_entity_id,
     case when not is_supervisor_shared then supervisor_erp_external_id end
         as supervisor_erp_external_id,
     -- Whether the ERP supervisor HCM expects is known: none, or one their externalId names.

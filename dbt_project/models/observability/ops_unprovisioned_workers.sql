@@ -6,7 +6,7 @@
 -- delta with the finding still open waits for the target's next ingestion. No names or emails.
 with findings as (
     select
-        entity_id as hcm_employee_id,
+        entity_id,
         max(case when systems like '%harvest%' then 1 else 0 end) = 1 as is_missing_in_psa,
         max(case when systems like '%netsuite%' then 1 else 0 end) = 1 as is_missing_in_erp,
         min(first_seen_at) as first_seen_at
@@ -38,14 +38,22 @@ provisioning as (
     where flow = 'provision_worker'
 ),
 
+-- The finding names the worker as findings and deltas do (rec_hcm_workers.worker_entity_id).
 workers as (
-    select worker_id, remote_id, employee_number, department, legal_entity_code
-    from {{ ref('worker') }}
-    where source_system = 'bamboohr'
+    select
+        h.worker_entity_id,
+        h.hcm_employee_id,
+        w.worker_id,
+        w.employee_number,
+        w.department,
+        w.legal_entity_code
+    from {{ ref('rec_hcm_workers') }} as h
+    inner join {{ ref('worker') }} as w on w.worker_id = h.worker_id
 )
 
 select
-    f.hcm_employee_id,
+    f.entity_id as worker_entity_id,
+    w.hcm_employee_id,
     w.worker_id,
     w.employee_number,
     w.department,
@@ -60,8 +68,8 @@ select
     ) as age_days,
     f.first_seen_at
 from findings as f
-left join workers as w on w.remote_id = f.hcm_employee_id
+left join workers as w on w.worker_entity_id = f.entity_id
 left join provisioning as psa
-    on psa.entity_id = f.hcm_employee_id and psa.target_system = 'harvest' and psa.recency = 1
+    on psa.entity_id = f.entity_id and psa.target_system = 'harvest' and psa.recency = 1
 left join provisioning as erp
-    on erp.entity_id = f.hcm_employee_id and erp.target_system = 'netsuite' and erp.recency = 1
+    on erp.entity_id = f.entity_id and erp.target_system = 'netsuite' and erp.recency = 1

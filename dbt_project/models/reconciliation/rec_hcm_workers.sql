@@ -4,6 +4,8 @@ select
     {{ canonical_id('bamboohr', 'e.source_relation', 'e.remote_id') }} as worker_id,
     e.source_relation,
     e.remote_id as hcm_employee_id,
+    -- What findings and deltas call the worker (hcm_erp_external_ids).
+    x.worker_entity_id,
     e.employee_id,
     e.first_name,
     e.last_name,

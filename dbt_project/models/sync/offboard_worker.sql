@@ -4,7 +4,9 @@
 -- (booking_after_termination) is released: cut back to end on that date, or removed when it
 -- starts after it. The delta id carries the record's observed version (docs/write-back.md §1).
 with leavers as (
-    select worker_id, hcm_employee_id, email_key, termination_date
+    select
+        worker_id, hcm_employee_id, worker_entity_id, erp_external_id, email_key,
+        termination_date
     from {{ ref('rec_hcm_workers') }}
     where not is_active
 ),
@@ -18,7 +20,7 @@ psa_deactivations as (
         'harvest' as target_system,
         u.source_relation as target_instance,
         'worker' as entity_type,
-        l.hcm_employee_id as entity_id,
+        l.worker_entity_id as entity_id,
         u.remote_id as target_remote_id,
         l.email_key as natural_key,
         u.remote_updated_at,
@@ -35,9 +37,9 @@ erp_deactivations as (
         'netsuite' as target_system,
         n.source_relation as target_instance,
         'worker' as entity_type,
-        l.hcm_employee_id as entity_id,
+        l.worker_entity_id as entity_id,
         n.remote_id as target_remote_id,
-        l.hcm_employee_id as natural_key,
+        l.erp_external_id as natural_key,
         n.remote_updated_at,
         {{ json_object_text([('termination_date', 'l.termination_date')]) }} as payload
     from leavers as l

@@ -7,6 +7,7 @@ with workers as (
     select
         h.worker_id,
         h.hcm_employee_id,
+        h.worker_entity_id,
         h.first_name,
         h.last_name,
         w.work_email,
@@ -42,7 +43,7 @@ psa_creates as (
     select
         'harvest' as target_system,
         t.source_relation as target_instance,
-        w.hcm_employee_id as entity_id,
+        w.worker_entity_id as entity_id,
         w.email_key as natural_key,
         {{ json_object_text([
             ('first_name', 'w.first_name'),
@@ -68,7 +69,7 @@ erp_creates as (
     select
         'netsuite' as target_system,
         t.source_relation as target_instance,
-        w.hcm_employee_id as entity_id,
+        w.worker_entity_id as entity_id,
         w.erp_external_id as natural_key,
         {{ json_object_text([
             ('hcm_employee_id', 'w.hcm_employee_id'),
@@ -113,7 +114,7 @@ payroll_creates as (
     select
         'gusto' as target_system,
         c.payroll_source_relation as target_instance,
-        w.hcm_employee_id as entity_id,
+        w.worker_entity_id as entity_id,
         w.email_key as natural_key,
         {{ json_object_text([
             ('first_name', 'w.first_name'),

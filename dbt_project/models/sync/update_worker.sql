@@ -6,7 +6,8 @@
 with workers as (
     select
         h.worker_id,
-        h.hcm_employee_id,
+        h.worker_entity_id,
+        h.erp_external_id,
         h.first_name,
         h.last_name,
         h.email_key,
@@ -81,7 +82,7 @@ psa_updates as (
     select
         'harvest' as target_system,
         source_relation as target_instance,
-        hcm_employee_id as entity_id,
+        worker_entity_id as entity_id,
         remote_id as target_remote_id,
         email_key as natural_key,
         remote_updated_at,
@@ -102,9 +103,9 @@ erp_updates as (
     select
         'netsuite' as target_system,
         source_relation as target_instance,
-        hcm_employee_id as entity_id,
+        worker_entity_id as entity_id,
         remote_id as target_remote_id,
-        hcm_employee_id as natural_key,
+        erp_external_id as natural_key,
         remote_updated_at,
         {{ json_object_text([
             ('first_name', 'first_name'),

@@ -21,7 +21,7 @@ paid as (
 
 select distinct
     'worker' as entity_type,
-    h.hcm_employee_id as entity_id,
+    h.worker_entity_id as entity_id,
     'bamboohr,gusto' as systems,
     {{ json_object_text([('case', "'paid_not_active'")]) }} as details
 from paid
@@ -50,7 +50,7 @@ union all
 
 select
     'worker',
-    h.hcm_employee_id,
+    h.worker_entity_id,
     'bamboohr,gusto',
     {{ json_object_text([('case', "'active_not_paid'")]) }}
 from {{ ref('rec_hcm_workers') }} as h

@@ -14,7 +14,7 @@ with hcm as (
 ),
 
 psa as (
-    select distinct h.hcm_employee_id
+    select distinct h.worker_entity_id
     from hcm as h
     inner join {{ ref('rec_resolved_records') }} as r
         on r.worker_id = h.worker_id and r.system = 'harvest'
@@ -25,7 +25,7 @@ psa as (
 ),
 
 erp as (
-    select distinct h.hcm_employee_id
+    select distinct h.worker_entity_id
     from hcm as h
     inner join {{ ref('rec_resolved_records') }} as r
         on r.worker_id = h.worker_id and r.system = 'netsuite'
@@ -47,9 +47,9 @@ erp as (
 )
 
 select
-    'worker' as entity_type, hcm_employee_id as entity_id, 'bamboohr,harvest' as systems,
+    'worker' as entity_type, worker_entity_id as entity_id, 'bamboohr,harvest' as systems,
     cast(null as {{ dbt.type_string() }}) as details
 from psa
 union all
-select 'worker', hcm_employee_id, 'bamboohr,netsuite', cast(null as {{ dbt.type_string() }})
+select 'worker', worker_entity_id, 'bamboohr,netsuite', cast(null as {{ dbt.type_string() }})
 from erp

@@ -2,7 +2,7 @@
 {% for target in ['harvest', 'netsuite'] %}
 select
     'worker' as entity_type,
-    h.hcm_employee_id as entity_id,
+    h.worker_entity_id as entity_id,
     'bamboohr,{{ target }}' as systems,
     {{ json_object_text([('hire_date', 'h.hire_date')]) }} as details
 from {{ ref('rec_hcm_workers') }} as h

@@ -1,12 +1,12 @@
 -- The worker's HCM status differs from "any of their records in the target is active".
 select
     'worker' as entity_type,
-    h.hcm_employee_id as entity_id,
+    h.worker_entity_id as entity_id,
     'bamboohr,' || r.system as systems,
     {{ json_object_text([('hcm_active', 'h.is_active'), ('target_active', 'bool_or(r.is_active)')]) }}
         as details
 from {{ ref('rec_hcm_workers') }} as h
 inner join {{ ref('rec_resolved_records') }} as r on r.worker_id = h.worker_id
 where r.system in ('harvest', 'netsuite')
-group by h.hcm_employee_id, h.is_active, r.system
+group by h.worker_id, h.worker_entity_id, h.is_active, r.system
 having h.is_active <> bool_or(r.is_active)
