@@ -9,6 +9,7 @@ the writer's step asks Dagster to run it again a moment later (`retry_while_held
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,20 +23,34 @@ SECONDS_BETWEEN = 1.0
 
 def held_by_another_process(error: BaseException) -> bool:
     """Whether `error`, or an error it was raised from, is DuckDB refusing a file in use."""
+    return lock_refusal(error) is not None
+
+
+def lock_refusal(error: BaseException) -> str | None:
+    """DuckDB's refusal in `error` or an error it was raised from (it names the holder's pid)."""
     seen: BaseException | None = error
     while seen is not None:
-        if LOCK_REFUSED in str(seen):
-            return True
+        for line in str(seen).splitlines():
+            if LOCK_REFUSED in line:
+                return line.strip()
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 @contextmanager
-def retry_while_held() -> Iterator[None]:
-    """Turn a refused warehouse into a retry of the step (a few, a second apart)."""
+def retry_while_held(log: logging.Logger | dg.DagsterLogManager) -> Iterator[None]:
+    """Turn a refused warehouse into a retry of the step (a few, a second apart).
+
+    The retry is logged as one line naming the holder, and raised without the refusal attached:
+    Dagster shows a retry's cause as a failure's traceback, which a wait for a lock is not.
+    """
     try:
         yield
     except Exception as error:
-        if not held_by_another_process(error):
+        refusal = lock_refusal(error)
+        if refusal is None:
             raise
-        raise dg.RetryRequested(max_retries=RETRIES, seconds_to_wait=SECONDS_BETWEEN) from error
+        log.warning(
+            f"warehouse held by another process, retrying in {SECONDS_BETWEEN:g} s: {refusal}"
+        )
+        raise dg.RetryRequested(max_retries=RETRIES, seconds_to_wait=SECONDS_BETWEEN) from None

@@ -99,7 +99,7 @@ def vendor_assets(vendor: str) -> dg.AssetsDefinition:
         materialized: list[dg.MaterializeResult] = []
         # Refused by a push reading the warehouse: run again (a failed load's package is loaded
         # first by the next run of the pipeline, so nothing is lost or loaded twice).
-        with retry_while_held():
+        with retry_while_held(context.log):
             for event in dlt.run(
                 context=context,
                 dlt_source=make_source(),

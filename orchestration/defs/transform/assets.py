@@ -156,7 +156,7 @@ def dbt_model_assets(
         try:
             # Refused by a push reading the warehouse as dbt opened it: the nodes refused fail;
             # the step runs again (a node built meanwhile is built once more, as dbt builds do).
-            with retry_while_held():
+            with retry_while_held(context.log):
                 yield from _build(dbt, context, invocation_dir, config.full_refresh).stream()
         finally:
             # Kept even after failed tests: the parse is valid whatever the build found.
