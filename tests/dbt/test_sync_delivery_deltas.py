@@ -186,6 +186,19 @@ def test_an_entry_with_no_psa_cost_rate_is_costed_at_erp_labour_cost_or_refused_
         LabourJournal.model_validate(_payload_of(warehouse, entity_id))
     # The refused entry's day-mates still post together, and validate.
     LabourJournal.model_validate(_payload_of(warehouse, before[refused[0]][0]))
+    # Its finding says it waits for a person; the one the ERP cost stands in for does not.
+    findings = query(
+        warehouse,
+        "select entity_id, details, auto_fixable from reconciliation.drift_observations "
+        "where rule = 'approved_time_not_posted' and entity_id in (?, ?) order by 1",
+        [costed[0], refused[0]],
+    )
+    assert sorted(findings) == sorted(
+        [
+            (costed[0], '{"costable":true}', True),
+            (refused[0], '{"costable":false}', False),
+        ]
+    )
 
 
 def _payload_of(warehouse: Path, entity_id: str) -> dict[str, Any]:

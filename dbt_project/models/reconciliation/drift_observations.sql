@@ -1,5 +1,6 @@
 -- Every disagreement standing in this build: one row per (rule, entity, systems), with the rule's
--- severity, owner and fix flow. drift_findings keeps the history across builds.
+-- severity, owner and fix flow, and whether the write-back fixes it (the rule's auto_fixable, less
+-- the findings that wait for a person). drift_findings keeps the history across builds.
 {% set rules = [
     'worker_not_provisioned', 'worker_status_mismatch', 'worker_attribute_mismatch',
     'orphan_target_worker', 'booking_after_termination', 'booking_during_leave',
@@ -36,7 +37,9 @@ select
     o.entity_id,
     o.systems,
     o.details,
-    r.auto_fixable,
+    -- Approved time nobody can cost waits for a person, not for the write-back.
+    r.auto_fixable and coalesce({{ json_text('o.details', 'costable') }}, 'true') <> 'false'
+        as auto_fixable,
     case
         -- A status mismatch offboards a worker HCM has let go, and updates one HCM has active.
         when o.rule = 'worker_status_mismatch' and o.details like '%"hcm_active":true%'

@@ -44,45 +44,11 @@ erp_instances as (
     select distinct source_relation as target_instance from {{ ref('stg_netsuite__jobs') }}
 ),
 
-psa_workers as (
-    select source_relation, remote_id, min(worker_id) as worker_id
-    from {{ ref('identity_map') }}
-    where system = 'harvest' and worker_id is not null
-    group by source_relation, remote_id
-),
-
--- The worker's ERP employee (an active one first) as the line's entity, with its labour cost.
-erp_employee_ranks as (
-    select
-        i.worker_id,
-        i.remote_id as employee_id,
-        e.labor_cost,
-        row_number() over (
-            partition by i.worker_id
-            order by case when i.is_active then 0 else 1 end, i.remote_id
-        ) as rank_in_worker
-    from {{ ref('identity_map') }} as i
-    left join {{ ref('stg_netsuite__employees') }} as e
-        on e.source_relation = i.source_relation and e.remote_id = i.remote_id
-    where i.system = 'netsuite' and i.worker_id is not null
-),
-
-erp_employees as (
-    select worker_id, employee_id, labor_cost from erp_employee_ranks where rank_in_worker = 1
-),
-
+-- Each due entry's line cost and labour account (macros/time_entry_costs.sql), per ERP tenant.
 costed as (
-    select
-        t.*,
-        i.target_instance,
-        pw.worker_id,
-        coalesce(t.cost_rate, e.labor_cost) as line_cost_rate,
-        e.employee_id as erp_employee_id
-    from due as t
+    select c.*, i.target_instance
+    from ({{ costed_time_entries('due') }}) as c
     cross join erp_instances as i
-    left join psa_workers as pw
-        on pw.source_relation = t.source_relation and pw.remote_id = {{ remote_id("t.user_id") }}
-    left join erp_employees as e on e.worker_id = pw.worker_id
 ),
 
 jobs as (
@@ -99,15 +65,14 @@ lines as (
         coalesce(w.erp_subsidiary_id, j.subsidiary_id) as subsidiary_id,
         cast(t.remote_updated_at as date) as version_date,
         t.remote_id,
-        case when t.line_cost_rate is null or m.gl_account_id is null then t.remote_id end
-            as refused_entry,
+        case when not t.is_costable then t.remote_id end as refused_entry,
         {{ json_object_text([
             ('time_entry_id', 't.remote_id'),
             ('entry_version', 't.remote_updated_at'),
             ('hours', 't.hours'),
             ('cost_rate', 't.line_cost_rate'),
             ('amount', 'round(t.hours * t.line_cost_rate, 2)'),
-            ('gl_account_id', 'm.gl_account_id'),
+            ('gl_account_id', 't.gl_account_id'),
             ('erp_employee_id', 't.erp_employee_id'),
             ('erp_job_id', 'j.job_id'),
         ]) }} as line
@@ -116,7 +81,6 @@ lines as (
     left join {{ ref('stg_harvest__projects') }} as hp
         on hp.source_relation = t.source_relation and hp.remote_id = {{ remote_id('t.project_id') }}
     left join jobs as j on j.project_code = hp.project_code
-    left join {{ ref('map_task') }} as m on m.psa_task = t.task_name
 ),
 
 journals as (
