@@ -177,6 +177,7 @@ def second_instance(
         "activate_project",
         "post_approved_time",
         "mapping_missing",
+        "drift_observations",
     )
     return SecondInstance(
         warehouse, booking, code, ambiguous_entry, posted_before, shared_hcm_id, erp_employee
@@ -251,12 +252,69 @@ def test_an_unconfigured_hcm_instances_workers_get_no_erp_create(
     )
     held_back = f"{SECOND_HCM}:{second_instance.shared_hcm_id}"
     assert psa_creates == [("harvest_acme", held_back), (SECOND_PSA, held_back)]
+    # Its findings: the PSA create is the write-back's to make; the ERP one waits for a person.
+    findings = query(
+        second_instance.warehouse,
+        "select systems, json_extract_string(details, '$.waits_for'), auto_fixable "
+        "from reconciliation.drift_observations "
+        "where rule = 'worker_not_provisioned' and entity_id = ? order by 1",
+        [held_back],
+    )
+    assert findings == [
+        ("bamboohr,harvest", None, True),
+        ("bamboohr,netsuite", "hcm_instance", False),
+    ]
 
 
 def test_an_unconfigured_hcm_instance_is_mapping_missing(second_instance: SecondInstance) -> None:
     assert hcm_instance_findings(second_instance.warehouse) == [
         (SECOND_HCM, '{"erp_external_id_prefix":null}')
     ]
+
+
+def test_an_unconfigured_hcm_instances_erp_employee_is_not_updated_with_no_supervisor(
+    second_instance: SecondInstance,
+    built_warehouse: BuiltWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """globex's namesake has an ERP employee by email, named otherwise: the update would name
+    the supervisor by an externalId globex does not have yet, so it is not sent (a null there
+    clears the ERP's supervisor), and the mismatch waits for the instance's mapping."""
+    warehouse = copy_warehouse(second_instance.warehouse, tmp_path_factory.mktemp("by-email"))
+    with duckdb.connect(str(warehouse)) as conn:
+        (employee,) = conn.execute(
+            "insert into raw_netsuite.employees by name select * replace ("
+            "(select max(id) + 1 from raw_netsuite.employees) as id, "
+            "'legacy-' || externalid as externalid, 'Otto' as firstname, "
+            "'other.person@globex.example' as email) "
+            "from raw_netsuite.employees where id = ? returning id",
+            [int(second_instance.erp_employee)],
+        ).fetchone()
+    dbt(
+        warehouse,
+        built_warehouse.business_now,
+        "run",
+        "--select",
+        "identity_map",
+        "update_worker",
+        "drift_observations",
+    )
+    held_back = f"{SECOND_HCM}:{second_instance.shared_hcm_id}"
+    assert netsuite_identities(warehouse, [str(employee)]) == [(str(employee), "email", SECOND_HCM)]
+    updates = query(
+        warehouse,
+        "select count(*) from sync.update_worker where target_remote_id = ?",
+        [str(employee)],
+    )
+    assert updates == [(0,)]
+    findings = query(
+        warehouse,
+        "select details, auto_fixable from reconciliation.drift_observations "
+        "where rule = 'worker_attribute_mismatch' and entity_id = ? "
+        "and systems = 'bamboohr,netsuite'",
+        [held_back],
+    )
+    assert findings == [('{"waits_for":"hcm_instance"}', False)]
 
 
 @pytest.fixture(scope="module")

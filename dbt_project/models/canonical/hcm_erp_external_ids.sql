@@ -69,8 +69,10 @@ select
     ) as worker_entity_id,
     case when not is_supervisor_shared then supervisor_erp_external_id end
         as supervisor_erp_external_id,
-    -- Whether the ERP supervisor HCM expects is known: none, or one their externalId names.
-    supervisor_id is null or coalesce(not is_supervisor_shared, false)
+    -- Whether the ERP supervisor HCM expects is known: none, or one their externalId names (not
+    -- held back: the instance configured, and the id no other instance's).
+    supervisor_id is null
+    or coalesce(supervisor_erp_external_id is not null and not is_supervisor_shared, false)
         as is_supervisor_known_in_erp,
     coalesce(is_shared, false) as is_erp_external_id_shared
 from flagged

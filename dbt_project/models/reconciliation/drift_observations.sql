@@ -37,9 +37,11 @@ select
     o.entity_id,
     o.systems,
     o.details,
-    -- Approved time nobody can cost waits for a person, not for the write-back.
-    r.auto_fixable and coalesce({{ json_text('o.details', 'costable') }}, 'true') <> 'false'
-        as auto_fixable,
+    -- Not while the finding waits for a person: approved time nobody can cost, or a write the
+    -- write-back holds back until a mapping is added (details.waits_for).
+    r.auto_fixable
+    and coalesce({{ json_text('o.details', 'costable') }}, 'true') <> 'false'
+    and {{ json_text('o.details', 'waits_for') }} is null as auto_fixable,
     case
         -- A status mismatch offboards a worker HCM has let go, and updates one HCM has active.
         when o.rule = 'worker_status_mismatch' and o.details like '%"hcm_active":true%'

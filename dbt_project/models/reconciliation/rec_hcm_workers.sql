@@ -18,6 +18,11 @@ select
     x.erp_external_id,
     x.supervisor_erp_external_id,
     x.is_supervisor_known_in_erp,
+    -- What the write-back may not do for the worker while an externalId is held back: create
+    -- their ERP employee (theirs or their supervisor's), or update it (their supervisor's; the
+    -- payload names the supervisor). Their findings wait for the HCM instance's mapping.
+    x.erp_external_id is null or not x.is_supervisor_known_in_erp as is_erp_create_held_back,
+    not x.is_supervisor_known_in_erp as is_erp_update_held_back,
     e.is_active,
     e.is_billable,
     e.hire_date,

@@ -15,7 +15,7 @@ with workers as (
         h.legal_entity_code,
         h.erp_external_id,
         h.supervisor_erp_external_id,
-        h.is_supervisor_known_in_erp,
+        h.is_erp_create_held_back,
         h.hire_date,
         h.is_billable,
         w.erp_department_id,
@@ -91,8 +91,7 @@ erp_creates as (
             where r.system = 'netsuite' and r.source_relation = t.source_relation
                 and r.worker_id = w.worker_id
         )
-        and w.erp_external_id is not null
-        and w.is_supervisor_known_in_erp
+        and not w.is_erp_create_held_back
 ),
 
 -- The period start of each company's latest processed regular payroll: a worker hired on or

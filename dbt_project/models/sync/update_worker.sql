@@ -13,6 +13,7 @@ with workers as (
         h.email_key,
         h.supervisor_erp_external_id,
         h.is_supervisor_known_in_erp,
+        h.is_erp_update_held_back,
         w.erp_department_id,
         w.erp_subsidiary_id,
         w.erp_class_id
@@ -119,7 +120,7 @@ erp_updates as (
         ]) }} as payload
     from erp_employees
     where ((target_active and is_different) or (not any_active and recency = 1))
-        and is_supervisor_known_in_erp
+        and not is_erp_update_held_back
 ),
 
 deltas as (

@@ -25,7 +25,7 @@ psa as (
 ),
 
 erp as (
-    select distinct h.worker_entity_id
+    select distinct h.worker_entity_id, h.is_erp_update_held_back
     from hcm as h
     inner join {{ ref('rec_resolved_records') }} as r
         on r.worker_id = h.worker_id and r.system = 'netsuite'
@@ -51,5 +51,12 @@ select
     cast(null as {{ dbt.type_string() }}) as details
 from psa
 union all
-select 'worker', worker_entity_id, 'bamboohr,netsuite', cast(null as {{ dbt.type_string() }})
+select
+    'worker',
+    worker_entity_id,
+    'bamboohr,netsuite',
+    -- The ERP update names the supervisor: not sent while their externalId is held back.
+    case
+        when is_erp_update_held_back then {{ json_object_text([('waits_for', "'hcm_instance'")]) }}
+    end
 from erp
