@@ -350,9 +350,11 @@ def test_an_external_id_two_configured_hcm_instances_give_identifies_no_one(
     erp_creates = query(
         bare_twice,
         "select count(*) from sync.provision_worker where target_system = 'netsuite' "
-        "and (entity_id like ? or payload like ?)",
+        "and (entity_id in (?, ?, ?) or payload like ?)",
         [
-            f"%{second_instance.shared_hcm_id}",
+            second_instance.shared_hcm_id,
+            f"bamboohr_acme:{second_instance.shared_hcm_id}",
+            f"{SECOND_HCM}:{second_instance.shared_hcm_id}",
             f'%"supervisor_erp_external_id":"{second_instance.shared_hcm_id}"%',
         ],
     )
@@ -579,13 +581,15 @@ def test_an_entry_id_two_psa_instances_hold_is_not_posted_and_stays_a_finding(
     posted = posted_entries(second_instance.warehouse)
     # Held back, not guessed; every other due entry is posted as before.
     assert posted == second_instance.posted_before - {entry}
+    # It stays a finding, one a person must settle: not the write-back's.
     open_finding = query(
         second_instance.warehouse,
-        "select count(*) from reconciliation.drift_observations "
+        "select json_extract_string(details, '$.waits_for'), auto_fixable "
+        "from reconciliation.drift_observations "
         "where rule = 'approved_time_not_posted' and entity_id = ?",
         [entry],
     )
-    assert open_finding == [(1,)]
+    assert open_finding == [("psa_instance", False)]
     both = query(
         second_instance.warehouse,
         "select source_relation, is_approved from staging.stg_harvest__time_entries "

@@ -25,7 +25,8 @@ select
     coalesce(o.entity_type, p.entity_type) as entity_type,
     coalesce(o.entity_id, p.entity_id) as entity_id,
     coalesce(o.systems, p.systems) as systems,
-    coalesce(o.details, p.details) as details,
+    -- What the rule says now (a null details included), else what it said last.
+    case when o.finding_id is not null then o.details else p.details end as details,
     case
         when o.finding_id is null then p.first_seen_at
         when p.status = 'open' then p.first_seen_at

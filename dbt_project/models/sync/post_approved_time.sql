@@ -18,26 +18,20 @@
 -- The entries due are the rule's own findings (one definition of "due", held in the rule), as
 -- this build's drift_observations holds them: the rule judges every approved entry against the
 -- ERP's lines, once a build (on `large` that is seconds; reading the rule's view here did it twice).
+-- The rule names an entry by its PSA id, which two PSA instances can both hold; so does the ERP
+-- line that posts it (custcol_cw_time_entry). An id one instance holds is that instance's due
+-- entry; a shared one could be another instance's entry (unapproved, not due, or posted), so the
+-- rule says it waits for a person (details.waits_for) and it is not posted (docs/write-back.md).
 with unposted as (
     select distinct entity_id
     from {{ ref('drift_observations') }}
-    where rule = 'approved_time_not_posted'
+    where rule = 'approved_time_not_posted' and {{ json_text('details', 'waits_for') }} is null
 ),
 
-named as (
+due as (
     select t.*
     from {{ ref('rec_clean_time_entries') }} as t
     inner join unposted on unposted.entity_id = t.remote_id
-),
-
--- The rule names an entry by its PSA id, which two PSA instances can both hold; so does the ERP
--- line that posts it (custcol_cw_time_entry). An id one instance holds is that instance's due
--- entry; a shared one could be another instance's entry (unapproved, not due, or posted), so it
--- is not posted: its finding stays open for a person to settle (docs/write-back.md).
-due as (
-    select n.*
-    from named as n
-    where n.remote_id not in ({{ ids_of_several_instances('named', 'remote_id') }})
 ),
 
 erp_instances as (

@@ -1,6 +1,7 @@
 -- Approved time (hours > 0) whose current version has no ERP journal line once the posting SLA
 -- (06:00 UTC the day after the version's day) has passed. details.costable: whether its line can
--- be costed (macros/time_entry_costs.sql); one that cannot is not auto-fixable (drift_observations).
+-- be costed (macros/time_entry_costs.sql); one that cannot, or whose id another PSA instance holds
+-- (details.waits_for), is not auto-fixable (drift_observations) and not posted.
 with due as (
     select t.*
     from {{ ref('rec_clean_time_entries') }} as t
@@ -13,11 +14,29 @@ with due as (
     where t.is_approved and t.hours > 0
         and {{ posting_due_at('t.remote_updated_at') }} <= {{ business_now() }}
         and l.time_entry_remote_id is null
+),
+
+-- An id another PSA instance's entry holds too: the ERP's line names an entry by that id alone,
+-- so the entry is not posted (sync.post_approved_time) and waits for a person (waits_for).
+namesakes as (
+    select source_relation, remote_id
+    from {{ ref('rec_clean_time_entries') }}
+    where remote_id in (select remote_id from due)
+),
+
+shared as (
+    {{ ids_of_several_instances('namesakes', 'remote_id') }}
 )
 
 select
     'time_entry' as entity_type,
     remote_id as entity_id,
     'harvest,netsuite' as systems,
-    {{ json_object_text([('costable', 'is_costable')]) }} as details
+    case
+        when remote_id in (select remote_id from shared)
+            then {{ json_object_text([
+                ('costable', 'is_costable'), ('waits_for', "'psa_instance'"),
+            ]) }}
+        else {{ json_object_text([('costable', 'is_costable')]) }}
+    end as details
 from ({{ costed_time_entries('due') }}) as costed

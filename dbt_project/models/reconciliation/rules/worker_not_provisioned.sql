@@ -9,7 +9,9 @@ select
     {% if target == 'netsuite' -%}
     case
         when h.is_erp_create_held_back
-            then {{ json_object_text([('hire_date', 'h.hire_date'), ('waits_for', "'hcm_instance'")]) }}
+            then {{ json_object_text([
+                ('hire_date', 'h.hire_date'), ('waits_for', "'hcm_instance'"),
+            ]) }}
         else {{ json_object_text([('hire_date', 'h.hire_date')]) }}
     end as details
     {%- else -%}
