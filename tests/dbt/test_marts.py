@@ -81,34 +81,40 @@ def test_utilization_is_billable_hours_over_capacity_and_matches_time(warehouse:
         "count(*) filter (where utilization < 0) from marts.utilization",
     )[0]
     assert (mismatched, negative) == (0, 0)
-    # Every billable hour of a worker in a week of their employment is counted once. (Time a
-    # leaver logged after leaving is no utilization: it is a time_on_inactive_project finding.)
-    (in_mart, in_canonical) = query(
-        warehouse,
-        """
-        select
-            (select sum(billable_hours) from marts.utilization),
-            (select sum(t.hours)
-             from canonical.time_entry as t
-             inner join (select distinct worker_id, week_start from marts.utilization) as u
-                on u.worker_id = t.worker_id and u.week_start = date_trunc('week', t.spent_date)
-             where not t.is_deleted and t.is_billable)
-        """,
-    )[0]
-    assert in_mart == in_canonical
+    # Every billable hour of a worker in a week of their employment is counted once, week by
+    # week. (Time a leaver logged after leaving is no utilization: it is a time_on_inactive_project
+    # finding.)
+    mart_weeks = """
+        select worker_id, week_start, billable_hours from marts.utilization
+        where billable_hours > 0
+    """
+    logged_weeks = """
+        select t.worker_id, cast(date_trunc('week', t.spent_date) as date) as week_start,
+            sum(t.hours) as billable_hours
+        from canonical.time_entry as t
+        where not t.is_deleted and t.is_billable
+            and exists (select 1 from marts.utilization as u where u.worker_id = t.worker_id
+                and u.week_start = date_trunc('week', t.spent_date))
+        group by all
+    """
+    ((weeks,),) = query(warehouse, f"select count(*) from ({mart_weeks})")
+    assert weeks > 0
+    assert query(warehouse, f"{mart_weeks} except all {logged_weeks}") == []
+    assert query(warehouse, f"{logged_weeks} except all {mart_weeks}") == []
 
 
 def test_project_margin_totals_equal_canonical_time(warehouse: Path) -> None:
-    (revenue, cost, hours), (bill, cost_amount, logged) = query(
-        warehouse,
-        """
-        select sum(revenue), sum(cost), sum(hours) from marts.project_margin
-        union all
-        select sum(coalesce(bill_amount, 0)), sum(coalesce(cost_amount, 0)), sum(hours)
-        from canonical.time_entry where not is_deleted
-        """,
-    )
-    assert (revenue, cost, hours) == (bill, cost_amount, logged)
+    # Project by project: hours booked to the wrong project would keep the grand totals.
+    per_project = """
+        select project_id, sum(coalesce(bill_amount, 0)) as revenue,
+            sum(coalesce(cost_amount, 0)) as cost, sum(hours) as hours
+        from canonical.time_entry where not is_deleted group by project_id
+    """
+    mart = "select project_id, revenue, cost, hours from marts.project_margin"
+    ((projects,),) = query(warehouse, f"select count(*) from ({mart})")
+    assert projects > 0
+    assert query(warehouse, f"{mart} except all {per_project}") == []
+    assert query(warehouse, f"{per_project} except all {mart}") == []
 
 
 def test_headcount_this_month_is_everyone_employed_on_the_business_date(

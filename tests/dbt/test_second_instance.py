@@ -547,6 +547,7 @@ def test_a_leave_in_another_hcm_instance_is_not_this_workers_leave(
         )
     }
     assert second_instance.moved_leave_booking not in findings
+    assert findings, "the rule still finds the firm's other bookings during leave"
     moved = query(
         second_instance.warehouse,
         "select count(*) from staging.stg_bamboohr__time_off_requests where source_relation = ?",

@@ -37,3 +37,7 @@ def test_health_job_fails_when_the_sandbox_is_down() -> None:
         raise_on_error=False,
     )
     assert not result.success
+    # The check's own step failed, saying it could not connect (not an error of the job's set-up).
+    (failure,) = result.get_step_failure_events()
+    assert failure.step_key == "check_sandbox"
+    assert "ConnectError" in failure.event_specific_data.error.to_string()

@@ -105,7 +105,13 @@ def test_crosswalk_run_fails_loudly_when_a_system_is_down(tmp_path: Path) -> Non
     env = run_env(down, tmp_path) | {"RUNTIME__REQUEST_MAX_ATTEMPTS": "1"}
     result = crosswalk_run(env, "--select", f"group:{VENDORS[0]}")
     assert result.returncode != 0
-    assert "failed" in result.stdout
+    # The source's own step failed, and says which system did not answer.
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert failed and all(line.startswith(f"FAILED {VENDORS[0]}_raw") for line in failed), (
+        result.stdout
+    )
+    reason = result.stdout[result.stdout.index(failed[0]) :]
+    assert "port=9" in reason and "Connection refused" in reason, result.stdout
     assert not Path(env["CROSSWALK_WAREHOUSE"]).exists() or _no_rows(env["CROSSWALK_WAREHOUSE"])
 
 

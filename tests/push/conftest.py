@@ -166,6 +166,17 @@ class Pushed:
         rows = self.firm.ops("select delta_id, target_record_id from outbox where state = 'done'")
         return {row["delta_id"]: row["target_record_id"] for row in rows}
 
+    def assert_adopted(self, delta: Delta, found: str, applied: dict[str, str | None]) -> bool:
+        """`found` is the record the engine delivered `delta` to; a delta not delivered must have
+        been superseded (a rebuild after an unknown outcome found the target agreeing). Whether
+        it was delivered."""
+        if delta.delta_id in applied:
+            assert applied[delta.delta_id] == found, delta
+            return True
+        (row,) = self.firm.ops("select state from outbox where delta_id = ?", delta.delta_id)
+        assert row["state"] == "superseded", (delta, row)
+        return False
+
 
 @pytest.fixture(scope="session")
 def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:

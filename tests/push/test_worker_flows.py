@@ -48,6 +48,7 @@ def test_find_existing_adopts_what_a_create_made(pushed: Pushed) -> None:
     creates = [d for d in pushed.first if d.flow in WORKER_FLOWS and d.operation == "create"]
     assert {d.target_system for d in creates} >= {"harvest", "netsuite"}
     applied = pushed.applied()
+    delivered = []
     with pushed.firm.clients() as clients:
         for delta in creates:
             handler = HANDLERS[(delta.flow, delta.target_system)]
@@ -56,10 +57,11 @@ def test_find_existing_adopts_what_a_create_made(pushed: Pushed) -> None:
             assert pushed.found_before[delta.delta_id] is None, delta
             found = handler.find_existing(client, delta, payload)
             assert found is not None, delta
-            # Delivered by the engine (or superseded after an unknown outcome: then no id).
-            assert applied.get(delta.delta_id, found) == found, delta
+            # Delivered by the engine to that record (or superseded after an unknown outcome).
+            delivered.append(pushed.assert_adopted(delta, found, applied))
             # A resend without the engine's lookup still makes no duplicate.
             assert handler.apply(client, delta, payload) == found
+    assert sum(delivered) > len(creates) // 2, "most creates are delivered, not superseded"
     assert pushed.firm.control("/truth/duplicates")["count"] == 0
 
 

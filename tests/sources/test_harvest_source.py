@@ -35,6 +35,7 @@ from tests.sources.conftest import (
 )
 from tests.sources.harvest_helpers import duplicate_keys, warehouse_ids
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.sources import faults_injected
 
 TABLES = [
     "users",
@@ -205,7 +206,9 @@ def faults_on(aimed: SandboxProcess) -> Iterator[SandboxProcess]:
 
 def test_full_run_with_faults_lands_truth_counts(faults_on: SandboxProcess, tmp_path: Path) -> None:
     pipeline, warehouse = _fresh_pipeline(tmp_path)
+    before = faults_injected(faults_on, "harvest")
     pipeline.run(harvest_source())
+    assert faults_injected(faults_on, "harvest") > before, "this run met no fault"
     truth = truth_counts(faults_on, "harvest")
     assert raw_counts(warehouse, "harvest", TABLES) == {t: truth[t] for t in TABLES}
     for table in TABLES:

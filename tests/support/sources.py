@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from crosswalk_cli.local_stack import sandbox_source_env
@@ -12,3 +13,13 @@ def point_sources_at(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxProcess) -
     """Env vars that aim every configured instance at `sandbox`."""
     for name, value in sandbox_source_env(sandbox.url).items():
         monkeypatch.setenv(name, value)
+
+
+def faults_injected(sandbox: SandboxProcess, system: str) -> int:
+    """How many faults the sandbox has injected into `system`'s answers since it started.
+
+    The counters run for the sandbox's life (shared by a module's tests): compare a reading
+    before a run with one after it.
+    """
+    counts = httpx.get(sandbox.base("control") + "/faults", timeout=30).raise_for_status()
+    return sum(counts.json()["injected"].get(system, {}).values())
