@@ -184,6 +184,22 @@ def second_instance(
     )
 
 
+def globex_namesakes_erp_employee(
+    conn: duckdb.DuckDBPyConnection, like: str, external_id_prefix: str, first_name: str
+) -> int:
+    """An ERP employee for globex's namesake (a copy of acme's worker's `like`, with globex's
+    email, `first_name` and the externalId after `external_id_prefix`): its id."""
+    (employee,) = conn.execute(
+        "insert into raw_netsuite.employees by name select * replace ("
+        "(select max(id) + 1 from raw_netsuite.employees) as id, "
+        "? || externalid as externalid, ? as firstname, 'Person' as lastname, "
+        "'other.person@globex.example' as email) "
+        "from raw_netsuite.employees where id = ? returning id",
+        [external_id_prefix, first_name, int(like)],
+    ).fetchone()
+    return employee
+
+
 def netsuite_identities(warehouse: Path, erp_employees: list[str]) -> list[tuple]:
     """(ERP employee, match rule, HCM instance of the worker it resolves to) of `erp_employees`."""
     return query(
@@ -282,14 +298,9 @@ def test_an_unconfigured_hcm_instances_erp_employee_is_not_updated_with_no_super
     clears the ERP's supervisor), and the mismatch waits for the instance's mapping."""
     warehouse = copy_warehouse(second_instance.warehouse, tmp_path_factory.mktemp("by-email"))
     with duckdb.connect(str(warehouse)) as conn:
-        (employee,) = conn.execute(
-            "insert into raw_netsuite.employees by name select * replace ("
-            "(select max(id) + 1 from raw_netsuite.employees) as id, "
-            "'legacy-' || externalid as externalid, 'Otto' as firstname, "
-            "'other.person@globex.example' as email) "
-            "from raw_netsuite.employees where id = ? returning id",
-            [int(second_instance.erp_employee)],
-        ).fetchone()
+        employee = globex_namesakes_erp_employee(
+            conn, second_instance.erp_employee, "legacy-", first_name="Otto"
+        )
     dbt(
         warehouse,
         built_warehouse.business_now,
@@ -400,14 +411,9 @@ def prefixed_instance(
     )
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("insert into mappings.map_hcm_instance values (?, 'globex-')", [SECOND_HCM])
-        (globex_erp_employee,) = conn.execute(
-            "insert into raw_netsuite.employees by name select * replace ("
-            "(select max(id) + 1 from raw_netsuite.employees) as id, "
-            "'globex-' || externalid as externalid, 'Other' as firstname, 'Person' as lastname, "
-            "'other.person@globex.example' as email) "
-            "from raw_netsuite.employees where id = ? returning id",
-            [int(second_instance.erp_employee)],
-        ).fetchone()
+        globex_erp_employee = globex_namesakes_erp_employee(
+            conn, second_instance.erp_employee, "globex-", first_name="Other"
+        )
         conn.execute(
             "insert into raw_bamboohr.employees by name select * replace (? as source_relation, "
             "'Newly' as first_name, 'Hired' as last_name, 'newly.hired@globex.example' "
