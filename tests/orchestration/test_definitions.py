@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 
+from crosswalk_cli.local_stack import sandbox_source_env
 from orchestration.defs.sandbox_health import SandboxResource
-from tests.support.sandbox_process import SandboxProcess
+from tests.support.sandbox_process import REPO, SandboxProcess
+
+LOAD_AND_COUNT = """
+from orchestration.definitions import defs
+repository = defs.get_repository_def()
+print(len(repository.asset_graph.get_all_asset_keys()), len(repository.get_all_jobs()))
+"""
 
 
-def test_definitions_load_without_a_sandbox(monkeypatch) -> None:
-    # Nothing listens here: loading must not connect anywhere.
-    monkeypatch.setenv("CROSSWALK_SANDBOX_URL", "http://127.0.0.1:9")
-    from orchestration.definitions import defs
-
-    assert defs.resolve_job_def("sandbox_health_check_job").name == "sandbox_health_check_job"
+def test_definitions_load_without_a_sandbox(tmp_path: Path) -> None:
+    # A fresh process (this one may have loaded them already) with every system unreachable:
+    # nothing listens on the discard port, so a load that connected anywhere would fail.
+    env = {
+        **os.environ,
+        "CROSSWALK_SANDBOX_URL": "http://127.0.0.1:9",
+        "DAGSTER_HOME": str(tmp_path),
+    }
+    env |= sandbox_source_env("http://127.0.0.1:9")
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_COUNT],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assets, jobs = (int(n) for n in loaded.stdout.split())
+    assert assets > 100 and jobs > 0, loaded.stdout
 
 
 def test_health_job_runs_against_a_real_sandbox(sandbox: SandboxProcess) -> None:
