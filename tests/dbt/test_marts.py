@@ -7,6 +7,7 @@ against the sandbox's truth is tested on a firm that lived a business day
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -33,6 +34,9 @@ FORBIDDEN_COLUMNS = {
     "amount",
     "compensation",
 }
+
+
+UTILIZATION_WEEKS = 13  # the mart's `utilization_weeks` var, by default
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +105,43 @@ def test_utilization_is_billable_hours_over_capacity_and_matches_time(warehouse:
     assert weeks > 0
     assert query(warehouse, f"{mart_weeks} except all {logged_weeks}") == []
     assert query(warehouse, f"{logged_weeks} except all {mart_weeks}") == []
+
+
+def test_utilization_has_a_row_for_each_week_a_worker_with_capacity_was_employed(
+    warehouse: Path, built_warehouse: BuiltWarehouse
+) -> None:
+    """The mart's worker-weeks, worked out here from canonical workers and PSA capacities: the
+    13 weeks (Monday-based) up to the business date that overlap the worker's employment."""
+    today = date.fromisoformat(
+        httpx.get(built_warehouse.sandbox.base("control") + "/clock", timeout=30).json()[
+            "business_date"
+        ]
+    )
+    this_week = today - timedelta(days=today.weekday())
+    window = [this_week - timedelta(weeks=n) for n in range(UTILIZATION_WEEKS)]
+    workers = query(
+        warehouse,
+        """
+        select w.worker_id, w.hire_date, w.termination_date
+        from canonical.worker as w
+        where (
+            select max(u.weekly_capacity_seconds)
+            from canonical.identity_map as i
+            inner join staging.stg_harvest__users as u
+                on u.source_relation = i.source_relation and u.remote_id = i.remote_id
+            where i.system = 'harvest' and i.worker_id = w.worker_id and not u.is_deleted
+        ) > 0
+        """,
+    )
+    expected = {
+        (worker, week)
+        for worker, hired, left in workers
+        for week in window
+        if (hired is None or hired <= week + timedelta(days=6)) and (left is None or left >= week)
+    }
+    in_mart = set(query(warehouse, "select worker_id, week_start from marts.utilization"))
+    assert expected, "nobody with a PSA capacity was employed in the window"
+    assert in_mart == expected, (len(in_mart - expected), len(expected - in_mart))
 
 
 def test_project_margin_totals_equal_canonical_time(warehouse: Path) -> None:
