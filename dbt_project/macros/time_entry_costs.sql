@@ -15,12 +15,7 @@ select
     m.gl_account_id,
     coalesce(t.cost_rate, e.labor_cost) is not null and m.gl_account_id is not null as is_costable
 from {{ entries }} as t
-left join (
-    select source_relation, remote_id, min(worker_id) as worker_id
-    from {{ ref('identity_map') }}
-    where system = 'harvest' and worker_id is not null
-    group by source_relation, remote_id
-) as pw
+left join ({{ record_worker('harvest') }}) as pw
     on pw.source_relation = t.source_relation and pw.remote_id = {{ remote_id('t.user_id') }}
 left join (
     select

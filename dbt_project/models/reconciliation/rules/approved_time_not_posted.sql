@@ -32,11 +32,7 @@ select
     'time_entry' as entity_type,
     remote_id as entity_id,
     'harvest,netsuite' as systems,
-    case
-        when remote_id in (select remote_id from shared)
-            then {{ json_object_text([
-                ('costable', 'is_costable'), ('waits_for', "'psa_instance'"),
-            ]) }}
-        else {{ json_object_text([('costable', 'is_costable')]) }}
-    end as details
+    {{ details_waiting_for(
+        [('costable', 'is_costable')], 'remote_id in (select remote_id from shared)', 'psa_instance'
+    ) }} as details
 from ({{ costed_time_entries('due') }}) as costed

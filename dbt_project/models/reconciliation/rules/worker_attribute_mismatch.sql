@@ -56,7 +56,5 @@ select
     worker_entity_id,
     'bamboohr,netsuite',
     -- The ERP update names the supervisor: not sent while their externalId is held back.
-    case
-        when is_erp_update_held_back then {{ json_object_text([('waits_for', "'hcm_instance'")]) }}
-    end
+    {{ details_waiting_for([], 'is_erp_update_held_back', 'hcm_instance') }}
 from erp

@@ -6,17 +6,11 @@ select
     'worker' as entity_type,
     h.worker_entity_id as entity_id,
     'bamboohr,{{ target }}' as systems,
-    {% if target == 'netsuite' -%}
-    case
-        when h.is_erp_create_held_back
-            then {{ json_object_text([
-                ('hire_date', 'h.hire_date'), ('waits_for', "'hcm_instance'"),
-            ]) }}
-        else {{ json_object_text([('hire_date', 'h.hire_date')]) }}
-    end as details
-    {%- else -%}
-    {{ json_object_text([('hire_date', 'h.hire_date')]) }} as details
-    {%- endif %}
+    {{ details_waiting_for(
+        [('hire_date', 'h.hire_date')],
+        'h.is_erp_create_held_back' if target == 'netsuite' else 'false',
+        'hcm_instance',
+    ) }} as details
 from {{ ref('rec_hcm_workers') }} as h
 where h.is_active and h.is_billable
     and not exists (

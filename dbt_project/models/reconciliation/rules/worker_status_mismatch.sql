@@ -5,17 +5,11 @@ select
     'worker' as entity_type,
     h.worker_entity_id as entity_id,
     'bamboohr,' || r.system as systems,
-    case
-        when r.system = 'netsuite' and h.is_active and h.is_erp_update_held_back
-            then {{ json_object_text([
-                ('hcm_active', 'h.is_active'),
-                ('target_active', 'bool_or(r.is_active)'),
-                ('waits_for', "'hcm_instance'"),
-            ]) }}
-        else {{ json_object_text([
-            ('hcm_active', 'h.is_active'), ('target_active', 'bool_or(r.is_active)'),
-        ]) }}
-    end as details
+    {{ details_waiting_for(
+        [('hcm_active', 'h.is_active'), ('target_active', 'bool_or(r.is_active)')],
+        "r.system = 'netsuite' and h.is_active and h.is_erp_update_held_back",
+        'hcm_instance',
+    ) }} as details
 from {{ ref('rec_hcm_workers') }} as h
 inner join {{ ref('rec_resolved_records') }} as r on r.worker_id = h.worker_id
 where r.system in ('harvest', 'netsuite')
