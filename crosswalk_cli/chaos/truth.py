@@ -14,13 +14,14 @@ import duckdb
 FindingKey = tuple[str, str, str, str]  # rule, entity_type, entity_id, systems ("a,b")
 
 
+def truth_key(entry: dict) -> FindingKey:
+    """The key of one entry of a `GET /_sandbox/truth/drift` answer, as findings are keyed."""
+    return (entry["rule"], entry["entity_type"], entry["entity_id"], ",".join(entry["systems"]))
+
+
 def truth_keys(drift: dict) -> set[FindingKey]:
     """Keys of the standing entries of a `GET /_sandbox/truth/drift` answer."""
-    return {
-        (d["rule"], d["entity_type"], d["entity_id"], ",".join(d["systems"]))
-        for d in drift["drift"]
-        if d["standing"]
-    }
+    return {truth_key(d) for d in drift["drift"] if d["standing"]}
 
 
 @dataclass

@@ -21,11 +21,18 @@ import duckdb
 import httpx
 import pytest
 
-from crosswalk_cli.chaos.truth import ALL_RULES, confusion, open_findings, report, truth_keys
+from crosswalk_cli.chaos.truth import (
+    ALL_RULES,
+    confusion,
+    open_findings,
+    report,
+    truth_key,
+    truth_keys,
+)
 from tests.dbt.canonical_support import dbt
 from tests.dbt.conftest import DAYS_LIVED, BuiltWarehouse
 from tests.support.crosswalk import crosswalk_run, run_env
-from tests.support.harvest import harvest_client
+from tests.support.harvest import add_contractor, harvest_client
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 
 # Seed 7 is also checked, on tests/push's lived firm before it pushes (one firm, not two).
@@ -75,11 +82,7 @@ def assert_findings_equal_truth(warehouse: Path, drift: dict) -> None:
 
 def assert_auto_fixable_equals_truth(warehouse: Path, drift: dict) -> dict[tuple, bool]:
     """Each open finding is auto-fixable exactly when truth says the write-back can fix it."""
-    truth = {
-        (d["rule"], d["entity_type"], d["entity_id"], ",".join(d["systems"])): d["auto_fixable"]
-        for d in drift["drift"]
-        if d["standing"]
-    }
+    truth = {truth_key(d): d["auto_fixable"] for d in drift["drift"] if d["standing"]}
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         found = {
             tuple(row[:4]): row[4]
@@ -100,26 +103,6 @@ def test_open_findings_equal_standing_truth_per_rule_seed42(
     drift = built_warehouse.control("/truth/drift?standing=true")
     assert_findings_equal_truth(built_warehouse.warehouse, drift)
     assert_auto_fixable_equals_truth(built_warehouse.warehouse, drift)
-
-
-def add_contractor(sandbox: SandboxProcess) -> None:
-    """A contractor added by hand in the PSA: no cost rate and no HR record (so no ERP labour cost
-    to fall back on), staffed on an active project. The time they log is approved, not costable:
-    findings an auto-fixable rule makes that wait for a person."""
-    with harvest_client(sandbox) as harvest:
-        user = harvest.post(
-            "/users",
-            json={
-                "first_name": "Casey",
-                "last_name": "Contractor",
-                "email": "casey@contract.example",
-            },
-        ).raise_for_status()
-        project = harvest.get("/projects", params={"is_active": "true"}).raise_for_status()
-        project_id = project.json()["projects"][0]["id"]
-        harvest.post(
-            f"/projects/{project_id}/user_assignments", json={"user_id": user.json()["id"]}
-        ).raise_for_status()
 
 
 @pytest.fixture(scope="module", params=OTHER_SEEDS, ids=[f"seed{s}" for s in OTHER_SEEDS])

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.support.contract import RAW_TABLES
+from tests.support.harvest import add_contractor
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
 from vendor_sandbox.truth.rules import RULES
 
@@ -211,24 +212,9 @@ def test_advance_refuses_nonsense_and_leaves_the_clock(fresh_sandbox: SandboxPro
 def test_approved_time_nobody_can_cost_is_standing_drift_but_not_auto_fixable(
     fresh_sandbox: SandboxProcess,
 ) -> None:
-    # A contractor added by hand in the PSA: no cost rate, no HR record (so no ERP labour cost to
-    # fall back on), staffed on an active project. The time they log can be approved, not costed.
     harvest = fresh_sandbox.base("harvest")
-
-    def post(path: str, body: dict) -> dict:
-        response = httpx.post(harvest + path, json=body, headers=HARVEST_HEADERS, timeout=30)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    contractor = post(
-        "/users",
-        {"first_name": "Casey", "last_name": "Contractor", "email": "casey@contractors.example"},
-    )
+    contractor = add_contractor(fresh_sandbox)
     assert contractor["cost_rate"] is None
-    projects = httpx.get(
-        harvest + "/projects", params={"is_active": "true"}, headers=HARVEST_HEADERS, timeout=30
-    ).json()["projects"]
-    post(f"/projects/{projects[0]['id']}/user_assignments", {"user_id": contractor["id"]})
     control(fresh_sandbox, "POST", "/advance", params={"days": 3})
     drift = standing_drift(fresh_sandbox, "approved_time_not_posted")
     uncostable = [d for d in drift if d["details"] == {"costable": False}]

@@ -26,6 +26,29 @@ def harvest_client(sandbox: SandboxProcess) -> httpx.Client:
     return httpx.Client(base_url=sandbox.base("harvest"), headers=HEADERS, timeout=60)
 
 
+def add_contractor(sandbox: SandboxProcess) -> dict[str, Any]:
+    """A contractor added by hand in the PSA and staffed on an active project: no cost rate and no
+    HR record (so no ERP labour cost to fall back on). The time they log can be approved, not
+    costed. Their Harvest user."""
+    with harvest_client(sandbox) as harvest:
+        user = harvest.post(
+            "/users",
+            json={
+                "first_name": "Casey",
+                "last_name": "Contractor",
+                "email": "casey@contract.example",
+            },
+        )
+        assert user.status_code == 201, user.text
+        projects = harvest.get("/projects", params={"is_active": "true"}).raise_for_status()
+        project_id = projects.json()["projects"][0]["id"]
+        assignment = harvest.post(
+            f"/projects/{project_id}/user_assignments", json={"user_id": user.json()["id"]}
+        )
+        assert assignment.status_code == 201, assignment.text
+    return user.json()
+
+
 def forecast_client(sandbox: SandboxProcess) -> httpx.Client:
     return httpx.Client(base_url=sandbox.base("forecast"), headers=FORECAST_HEADERS, timeout=60)
 
