@@ -5,7 +5,8 @@ built by `crosswalk run --no-push`, and `crosswalk plan --json` says what a push
 as a user on a bad day would live it (`pushed`):
 
 1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes);
-2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch;
+2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch, while a
+   request it sent is still unanswered (the sandbox holding it as a slow answer);
 3. the push run is started again, still under heavy faults, and finishes, some deltas dead;
 4. the faults are lifted and `crosswalk replay` re-sends the dead letters;
 5. `crosswalk run` (re-ingest, rebuild, push what is left), then `crosswalk run` once more.
@@ -60,6 +61,11 @@ PUSH_SETTINGS = {
     "CROSSWALK_PUSH_DEAD_LETTER_RETRIES": "0",
 }
 KILL_AFTER_ATTEMPTS = 12  # ledger rows with a request before the push run is killed
+# The kill lands while a request is open: one the sandbox holds for SLOW_SECONDS (heavy faults,
+# more of them slow), seen open on two polls OPEN_FOR_SECONDS apart, so it is still unanswered.
+SLOW_RATE = 0.15
+SLOW_SECONDS = 5.0
+OPEN_FOR_SECONDS = 0.5
 
 
 def validated(delta: Delta) -> Any:
@@ -102,9 +108,11 @@ class Firm:
     def control(self, path: str) -> Any:
         return httpx.get(self.sandbox.base("control") + path, timeout=300).raise_for_status().json()
 
-    def set_faults(self, profile: str) -> None:
+    def set_faults(self, profile: str, **overrides: object) -> None:
         httpx.post(
-            self.sandbox.base("control") + "/faults", json={"profile": profile}, timeout=60
+            self.sandbox.base("control") + "/faults",
+            json={"profile": profile, "overrides": overrides},
+            timeout=60,
         ).raise_for_status()
 
     def deltas(self, flows: tuple[str, ...] = FLOWS, *, rebuild: bool = True) -> list[Delta]:
@@ -197,7 +205,7 @@ def firm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Firm]:
 
 
 def _kill_mid_batch(firm: Firm) -> list[dict[str, Any]]:
-    """Start a push run, SIGKILL it once it has made some attempts; the rows it left."""
+    """Start a push run, SIGKILL it mid-request once it has made some attempts; the rows it left."""
     process = subprocess.Popen(
         [sys.executable, "-m", "crosswalk_cli.main", "run", "--select", "group:push"],
         cwd=REPO,
@@ -205,13 +213,12 @@ def _kill_mid_batch(firm: Firm) -> list[dict[str, Any]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    first_seen_open: dict[int, float] = {}
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and process.poll() is None:
-            if firm.ops_db.exists():
-                rows = firm.ops("select count(*) as n from sync_ledger where attempt > 0")
-                if rows[0]["n"] >= KILL_AFTER_ATTEMPTS:
-                    break
+            if firm.ops_db.exists() and _held_open_request(firm, first_seen_open):
+                break
             time.sleep(0.05)
         assert process.poll() is None, "the push run finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
@@ -220,6 +227,21 @@ def _kill_mid_batch(firm: Firm) -> list[dict[str, Any]]:
             process.kill()
         process.wait(timeout=30)
     return firm.ops("select * from sync_ledger where attempt > 0 order by ledger_id")
+
+
+def _held_open_request(firm: Firm, first_seen_open: dict[int, float]) -> bool:
+    """After KILL_AFTER_ATTEMPTS attempts, whether a request has been open OPEN_FOR_SECONDS."""
+    rows = firm.ops("select ledger_id, completed_at from sync_ledger where attempt > 0")
+    if len(rows) < KILL_AFTER_ATTEMPTS:
+        return False
+    now = time.monotonic()
+    open_ids = {row["ledger_id"] for row in rows if row["completed_at"] is None}
+    for ledger_id in list(first_seen_open):
+        if ledger_id not in open_ids:
+            del first_seen_open[ledger_id]
+    for ledger_id in open_ids:
+        first_seen_open.setdefault(ledger_id, now)
+    return any(now - seen >= OPEN_FOR_SECONDS for seen in first_seen_open.values())
 
 
 @pytest.fixture(scope="session")
@@ -237,9 +259,10 @@ def pushed(firm: Firm) -> Iterator[Pushed]:
                     clients[delta.target_instance], delta, validated(delta)
                 )
 
-    firm.set_faults("heavy")
+    firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS)
     try:
         killed_run_rows = _kill_mid_batch(firm)
+        firm.set_faults("heavy")
         # Under heavy faults a push run may end with failed steps (a circuit, dead letters); what
         # matters is what the ledger and the targets hold afterwards.
         cli(firm.env, "run", "--select", "group:push")

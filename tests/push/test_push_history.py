@@ -71,6 +71,7 @@ def test_the_kill_happened_mid_batch_and_the_rerun_resolved_it(pushed: Pushed) -
     killed_keys = {row["idempotency_key"] for row in killed}
     assert killed_keys < first_ids, "the killed run had deltas left to send"
     in_flight = [row for row in killed if row["completed_at"] is None]
+    assert in_flight, "the kill landed between requests"
     ledger = pushed.firm.ops("select * from sync_ledger where attempt > 0 order by ledger_id")
     for row in in_flight:
         # A request whose outcome the kill made unknown: a later attempt settled it.
