@@ -5,7 +5,7 @@
 - lost changes: webhook deliveries the vendor made that never reached the inbox; deltas still
   waiting or with an unknown outcome at the end; raw tables holding fewer rows than the vendor
   (counted per table: a vendor's hard deletes can leave the warehouse with more rows until its
-  deletion sweep, which is not a loss);
+  deletion sweep, which is not a loss; a record ingestion quarantined is kept, not lost);
 - standing drift by rule, auto-fixable or not (`/_sandbox/truth/drift`), and how crosswalk's open
   findings compare with it;
 - dead letters still open and quarantined deltas (the ops store).
@@ -21,6 +21,7 @@ import duckdb
 import httpx
 
 from crosswalk_cli.chaos.truth import confusion, open_findings, truth_keys
+from dlt_sources.common.quarantine import QUARANTINE_SUFFIX
 from orchestration.push.store import ops_transaction
 from orchestration.webhooks.deliveries import (
     bamboohr_event,
@@ -118,10 +119,19 @@ class TableGap:
     table: str
     vendor_rows: int
     warehouse_rows: int
+    quarantined_rows: int = 0  # in `<table>__quarantine` only: refused with a reason, not lost
+
+    @property
+    def lost_rows(self) -> int:
+        return self.vendor_rows - self.warehouse_rows - self.quarantined_rows
 
 
 def ingest_gaps(sandbox_url: str, warehouse: Path) -> list[TableGap]:
-    """Raw tables holding fewer rows than the vendor serves (rows the warehouse never got)."""
+    """Raw tables holding fewer rows than the vendor serves (rows the warehouse never got).
+
+    A record ingestion refused sits in the table's quarantine with its reason: kept, so it
+    counts as held unless the raw table holds the record too (a later, valid version).
+    """
     counts = control(sandbox_url, "/truth/counts")
     gaps = []
     with duckdb.connect(str(warehouse), read_only=True) as conn:
@@ -134,9 +144,40 @@ def ingest_gaps(sandbox_url: str, warehouse: Path) -> list[TableGap]:
                     (rows,) = conn.execute(f'select count(*) from {schema}."{table}"').fetchone()
                 except duckdb.CatalogException:
                     rows = 0
-                if rows < vendor_rows:
-                    gaps.append(TableGap(system, table, vendor_rows, rows))
+                quarantined = _quarantined_only(conn, schema, table)
+                if rows + quarantined < vendor_rows:
+                    gaps.append(TableGap(system, table, vendor_rows, rows, quarantined))
     return gaps
+
+
+def _quarantined_only(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    """Records of `table`'s quarantine its raw table does not hold (by instance and key).
+
+    The key is the raw table's `id` or `uuid`; a table keyed by several fields (a quarantine
+    key joins them with ":") counts every quarantined record.
+    """
+    columns = {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    quarantine = f'{schema}."{table}{QUARANTINE_SUFFIX}"'
+    try:
+        conn.execute(f"select 1 from {quarantine} limit 0")
+    except duckdb.CatalogException:
+        return 0
+    key = next((k for k in ("id", "uuid") if k in columns), None)
+    held = "false"
+    if key is not None and "source_relation" in columns:
+        held = (
+            f'exists (select 1 from {schema}."{table}" as r where '
+            f"r.source_relation = q.source_relation and cast(r.{key} as varchar) = q.record_key)"
+        )
+    (count,) = conn.execute(f"select count(*) from {quarantine} as q where not {held}").fetchone()
+    return int(count)
 
 
 @dataclass

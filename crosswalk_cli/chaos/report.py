@@ -52,7 +52,7 @@ class ChaosReport:
     # The zeros the scenario must end with (issue 6).
     @property
     def lost_changes(self) -> int:
-        lost = sum(gap.vendor_rows - gap.warehouse_rows for gap in self.ingest_gaps)
+        lost = sum(gap.lost_rows for gap in self.ingest_gaps)
         if self.webhooks is not None:
             lost += len(self.webhooks.lost)
         if self.push is not None:
@@ -169,7 +169,10 @@ class ChaosReport:
                 f"{self.push.quarantined} quarantined (refused with a reason, not lost)"
             )
         gaps = ", ".join(
-            f"{g.system}.{g.table} {g.warehouse_rows}/{g.vendor_rows}" for g in self.ingest_gaps
+            f"{g.system}.{g.table} {g.warehouse_rows}"
+            + (f" + {g.quarantined_rows} quarantined" if g.quarantined_rows else "")
+            + f"/{g.vendor_rows}"
+            for g in self.ingest_gaps
         )
         lines.append(f"- ingestion: raw tables short of the vendor's rows: {gaps or 'none'}")
         return lines
