@@ -1,5 +1,7 @@
 """The delivery sync models on the shared built warehouse: their deltas are exactly what the open
-auto-fixable findings of their rules ask for, and their payloads validate.
+auto-fixable findings of their rules ask for, and their payloads validate. The two flows no rule
+names as its fix (resource allocations, payroll journals) are checked against what the vendors'
+own records say is missing (the sandbox's state, read directly).
 
 The shared `crosswalk run` built the sync models with everything else; this module reads them,
 and rebuilds `post_approved_time` on a copy of the warehouse to check how uncostable time is
@@ -9,6 +11,8 @@ batched.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,7 @@ DELIVERY_FLOWS = (
     "post_approved_time",
     "post_payroll_journal",
 )
+PAYROLL = "post_payroll_journal"
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +247,100 @@ def test_an_open_project_left_with_no_charge_code_is_found_and_created_again(
     assert (operation, target_remote_id) == ("create", None)  # the handler adopts by code
     create = ActivateProject.model_validate(json.loads(payload))
     assert create.is_create and create.task_ids
+
+
+def _vendor_state(built: BuiltWarehouse) -> sqlite3.Connection:
+    """The sandbox's own records (the vendors' side), read-only."""
+    conn = sqlite3.connect(f"file:{built.sandbox.state}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_payroll_journals_are_the_vendors_processed_pay_runs_the_erp_has_no_journal_for(
+    built_warehouse: BuiltWarehouse, deltas: dict[str, Any]
+) -> None:
+    # Worked out from the vendors' records, not the warehouse: Gusto's processed payrolls with
+    # their totals, less those a NetSuite journal line already names. No rule names this flow as
+    # its fix, so the findings cannot say what it should hold.
+    with closing(_vendor_state(built_warehouse)) as vendor:
+        expected = {
+            row["uuid"]: row
+            for row in vendor.execute(
+                "select uuid, check_date, start_date, end_date, gross_pay, employer_taxes "
+                "from gusto_payrolls where processed = 1 and uuid not in (select "
+                "custcol_cw_pay_run from ns_transactionline where custcol_cw_pay_run is not null)"
+            )
+        }
+    assert expected, "the lived firm has processed pay runs with no journal yet"
+    journals = {r["entity_id"]: json.loads(r["payload"]) for r in deltas["rows"][PAYROLL]}
+    assert journals.keys() == expected.keys(), (
+        journals.keys() - expected.keys(),
+        expected.keys() - journals.keys(),
+    )
+    for pay_run, journal in journals.items():
+        payroll = expected[pay_run]
+        assert (
+            Decimal(str(journal["gross_pay"])),
+            Decimal(str(journal["employer_taxes"])),
+            journal["posting_date"],
+            journal["period_start_date"],
+            journal["period_end_date"],
+        ) == (
+            Decimal(payroll["gross_pay"]),
+            Decimal(payroll["employer_taxes"]),
+            payroll["check_date"],
+            payroll["start_date"],
+            payroll["end_date"],
+        ), pay_run
+
+
+def test_allocations_are_the_vendors_bookings_in_force_the_erp_does_not_cost(
+    built_warehouse: BuiltWarehouse, deltas: dict[str, Any]
+) -> None:
+    # From the vendors' records: Forecast bookings ending today or later that no NetSuite
+    # resource allocation names, each with the ERP employee of its person (by email, or by the
+    # HCM id of the BambooHR employee with that email) and the ERP job of its project code.
+    today = built_warehouse.business_now[:10]
+    with closing(_vendor_state(built_warehouse)) as vendor:
+        bookings = {
+            str(row["id"]): dict(row)
+            for row in vendor.execute(
+                "select b.id, b.start_date, b.end_date, b.allocation, u.email, p.code, "
+                "(select min(j.id) from ns_job j where j.entityid = p.code) as job, "
+                "(select min(e.id) from ns_employee e where lower(e.email) = lower(u.email) "
+                "or e.externalid in (select cast(h.id as text) from bamboohr_employees h "
+                "where lower(h.workEmail) = lower(u.email))) as employee "
+                "from forecast_assignments b "
+                "join harvest_users u on u.id = b.person_id "
+                "join harvest_projects p on p.id = b.project_id "
+                "where b.end_date >= ? and cast(b.id as text) not in "
+                "(select externalid from ns_resourceallocation where externalid is not null)",
+                (today,),
+            )
+        }
+    # Bookings whose worker has no ERP employee or whose project no ERP job wait for another
+    # rule's fix (orphan, not provisioned, not in the ERP); the rest each need an allocation.
+    expected = {k: b for k, b in bookings.items() if b["employee"] and b["job"]}
+    assert expected, "the lived firm has bookings in force the ERP does not cost"
+    allocations = {
+        r["entity_id"]: json.loads(r["payload"]) for r in deltas["rows"]["confirm_assignment"]
+    }
+    assert allocations.keys() == expected.keys(), (
+        allocations.keys() - expected.keys(),
+        expected.keys() - allocations.keys(),
+    )
+    for booking_id, allocation in allocations.items():
+        booking = expected[booking_id]
+        assert (
+            str(allocation["erp_employee_id"]),
+            str(allocation["erp_job_id"]),
+            allocation["start_date"],
+            allocation["end_date"],
+            Decimal(str(allocation["hours_per_day"])),
+        ) == (
+            str(booking["employee"]),
+            str(booking["job"]),
+            booking["start_date"],
+            booking["end_date"],
+            Decimal(booking["allocation"]) / 3600,
+        ), booking_id
