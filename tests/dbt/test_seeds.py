@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import subprocess
 import tomllib
+from pathlib import Path
 
+import duckdb
 import pytest
 
+from orchestration.defs.transform.project import dbt_executable
+from tests.dbt.canonical_support import DBT_PROJECT, DBT_TIMEOUT_SECONDS
 from tests.support.sandbox_process import REPO
 from vendor_sandbox.catalog import LEGAL_ENTITIES, mappings
 
@@ -55,3 +62,34 @@ def test_hcm_instances_are_configured_bamboohr_instances() -> None:
     instances = {f"bamboohr_{name}" for name in config["sources"]["bamboohr"]["instances"]}
     assert {row["hcm_source_relation"] for row in rows} == instances
     assert all(row["erp_external_id_prefix"] == "" for row in rows)
+
+
+def test_a_mapping_row_added_with_another_line_ending_is_seeded(tmp_path: Path) -> None:
+    # The seeds end their lines in CRLF (as Python's csv module writes them); a row a person
+    # appends with an editor or `echo` may end in LF. DuckDB's CSV reader cannot sniff a file
+    # mixing both, so dbt-duckdb's fast seed load (COPY) would fail; the seeds load through
+    # dbt's own CSV reader instead (dbt_project.yml, seeds: +fast: false).
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    seed = project / "seeds" / "map_department.csv"
+    assert seed.read_bytes().endswith(b"\r\n")
+    with seed.open("ab") as f:
+        f.write(b"Legal,194,CC-9400\n")
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = subprocess.run(
+        [dbt_executable(), "seed", "--select", "map_department"]
+        + ["--project-dir", str(project), "--profiles-dir", str(project)],
+        cwd=project,
+        env={**os.environ, "CROSSWALK_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=DBT_TIMEOUT_SECONDS,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        rows = conn.execute("select * from mappings.map_department").fetchall()
+    kept = [
+        (r["hcm_department"], int(r["erp_department_id"]), r["cost_center"])
+        for r in read_seed("map_department")
+    ]
+    assert rows == kept + [("Legal", 194, "CC-9400")]
