@@ -149,8 +149,7 @@ class GustoClient:
             response = self.get(path, {**(params or {}), "page": page, "per": settings.PER_PAGE})
             rows = orjson.loads(response.content)
             yield from rows
-            total_pages = int(response.headers.get("X-Total-Pages") or 0)
-            if not rows or page >= total_pages:
+            if not rows or not _has_next_page(response, page, len(rows)):
                 return
             page += 1
 
@@ -192,10 +191,27 @@ class GustoClient:
         yield from self.paged(path, {"include": "all_compensations"})
 
     def payroll(self, payroll_uuid: str) -> dict[str, Any]:
-        """One payroll with all its pay statements (unpaged: one request per payroll)."""
+        """One payroll with all its pay statements, read page by page.
+
+        Gusto pages a payroll's `employee_compensations` (at most 100 a page); the rest of the
+        body is the payroll's on every page, so the first page's carries the statements of all.
+        """
         path = settings.PAYROLL_PATH.format(company=self.company, payroll=payroll_uuid)
-        # orjson: pay statements are the bulk of the bytes; requests' decoder is ~5x slower.
-        return orjson.loads(self.get(path, {"include": "taxes,benefits"}).content)
+        payroll: dict[str, Any] | None = None
+        page = 1
+        while True:
+            params = {"include": "taxes,benefits", "page": page, "per": settings.PER_PAGE}
+            response = self.get(path, params)
+            # orjson: pay statements are the bulk of the bytes; requests' decoder is ~5x slower.
+            body = orjson.loads(response.content)
+            statements = body.get("employee_compensations") or []
+            if payroll is None:
+                payroll = body
+            else:
+                payroll.setdefault("employee_compensations", []).extend(statements)
+            if not _has_next_page(response, page, len(statements)):
+                return payroll
+            page += 1
 
     def _payroll_window(self, start: date, end: date | None, per: int = 0) -> requests.Response:
         params: dict[str, Any] = {
@@ -251,6 +267,14 @@ class GustoClient:
             if last:
                 return list(dict.fromkeys(uuids))
             start = end + timedelta(days=1)
+
+
+def _has_next_page(response: requests.Response, page: int, rows: int) -> bool:
+    """Whether a page/per answer has a page after `page`: by `X-Total-Pages`, else a full page."""
+    total_pages = response.headers.get("X-Total-Pages")
+    if total_pages is not None:
+        return page < int(total_pages)
+    return rows >= settings.PER_PAGE
 
 
 @dataclass

@@ -15,13 +15,16 @@ from tests.support.sandbox_process import SandboxProcess
 REFRESH_TOKENS = ("sandbox-refresh", "sandbox-refresh-uk", "sandbox-refresh-de")
 
 
-def _all_pages(gusto: GustoSession, path: str, **params: object) -> list[dict]:
+def _all_pages(
+    gusto: GustoSession, path: str, *, field: str | None = None, **params: object
+) -> list[dict]:
+    """Every row of a paged answer (of the body's `field` when the rows are inside one)."""
     rows: list[dict] = []
     page = 1
     while True:
         response = gusto.get(path, page=page, per=100, **params)
         assert response.status_code == 200
-        rows += response.json()
+        rows += response.json()[field] if field else response.json()
         if page >= int(response.headers["X-Total-Pages"]):
             return rows
         page += 1
@@ -48,8 +51,12 @@ def _count_company(gusto: GustoSession, today: date) -> Counter:
     )
     counted["payrolls"] = len(payrolls)
     for payroll in payrolls:
-        full = gusto.get(f"/v1/companies/{company}/payrolls/{payroll['uuid']}").json()
-        counted["payroll_employee_compensations"] += len(full["employee_compensations"])
+        statements = _all_pages(
+            gusto,
+            f"/v1/companies/{company}/payrolls/{payroll['uuid']}",
+            field="employee_compensations",
+        )
+        counted["payroll_employee_compensations"] += len(statements)
     return counted
 
 

@@ -112,12 +112,26 @@ def test_payrolls_validate(gusto: GustoSession) -> None:
     assert all(name in listing.headers for name in PAGE_HEADERS)
     assert all("totals" in p and "employee_compensations" not in p for p in payrolls)
     payroll_id = payrolls[-1]["uuid"]
-    full = gusto.validate(
+    first = gusto.validate(
         gusto.get(
             f"/v1/companies/{company}/payrolls/{payroll_id}", include="taxes,benefits,deductions"
         )
-    ).json()
-    statements = full["employee_compensations"]
+    )
+    full = first.json()
+    # Gusto pages a payroll's statements even when no page is asked for (25, at most 100).
+    assert first.headers["X-Per-Page"] == "25" and len(full["employee_compensations"]) <= 25
+    statements, page, pages = [], 0, 1
+    while page < pages:
+        page += 1
+        answer = gusto.get(
+            f"/v1/companies/{company}/payrolls/{payroll_id}",
+            include="taxes,benefits,deductions",
+            page=page,
+            per=100,
+        )
+        statements += gusto.validate(answer).json()["employee_compensations"]
+        pages = int(answer.headers["X-Total-Pages"])
+    assert len(statements) == int(first.headers["X-Total-Count"])
     assert statements and all("taxes" in s for s in statements)
     # Money of the payroll is decimal text to the cent; statements' gross/net are numbers.
     assert full["totals"]["gross_pay"].count(".") == 1

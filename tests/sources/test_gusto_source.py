@@ -29,6 +29,7 @@ from dlt_sources.gusto import (
     PayrollEmployeeCompensationModel,
     gusto_source,
 )
+from dlt_sources.gusto import settings as gusto_settings
 from dlt_sources.gusto.helpers import GustoClient, InstanceSync
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import UNTYPED_COLUMNS_WARNING, raw_counts, truth_counts
@@ -317,6 +318,24 @@ def test_full_run_with_faults_lands_truth(aimed, tmp_path) -> None:
     assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
     assert duplicate_keys(warehouse) == dict.fromkeys(TABLES, 0)
     assert met > 0, "this run met no fault"
+
+
+def test_pay_statements_arrive_from_every_page_of_a_payroll(aimed, tmp_path, monkeypatch) -> None:
+    # Gusto pages a payroll's statements (at most 100 a page). The sandbox's companies are
+    # smaller than that, so pages of 30 make each payroll take several.
+    monkeypatch.setattr(gusto_settings, "PER_PAGE", 30)
+    warehouse = tmp_path / "paged.duckdb"
+    pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+    pipeline.run(gusto_source())
+    truth = truth_counts(aimed, "gusto")
+    assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    assert duplicate_keys(warehouse) == dict.fromkeys(TABLES, 0)
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        (largest,) = conn.execute(
+            "select max(n) from (select count(*) as n "
+            "from raw_gusto.payroll_employee_compensations group by payroll_uuid)"
+        ).fetchone()
+    assert largest > 2 * 30  # a payroll of three pages or more was read whole
 
 
 def test_wrong_credential_fails_fast_naming_the_setting(aimed, tmp_path, monkeypatch) -> None:

@@ -340,38 +340,29 @@ _STATEMENT_ORDER = {
 
 
 def payroll_statements(
-    conn: sqlite3.Connection, payroll_uuid: str, page: PageRequest | None, sort_by: str | None
+    conn: sqlite3.Connection, payroll_uuid: str, page: PageRequest, sort_by: str | None
 ) -> tuple[list[sqlite3.Row], int]:
-    """Pay statements of a payroll with the employee's names; all of them when `page` is None."""
+    """One page of a payroll's pay statements with the employees' names, and how many in all."""
     sql = (
         "select s.*, e.first_name, e.last_name from gusto_employee_compensations s "
         "join gusto_employees e on e.uuid = s.employee_uuid where s.payroll_uuid = ?"
     )
     order = _STATEMENT_ORDER.get(sort_by, _STATEMENT_ORDER[None])
-    if page is None:
-        rows = conn.execute(f"{sql} order by {order}", (payroll_uuid,)).fetchall()
-        return rows, len(rows)
     return paged(conn, sql, (payroll_uuid,), order, page)
 
 
 def pay_lines(
-    conn: sqlite3.Connection, payroll_uuid: str, employee_uuids: list[str] | None
+    conn: sqlite3.Connection, payroll_uuid: str, employee_uuids: list[str]
 ) -> dict[str, list[sqlite3.Row]]:
-    """Pay lines of a payroll by employee: of `employee_uuids`, or of everyone when None."""
+    """Pay lines of a payroll by employee, of `employee_uuids`."""
     lines: dict[str, list[sqlite3.Row]] = defaultdict(list)
-    if employee_uuids is None:
-        rows = conn.execute(
-            "select * from gusto_pay_lines where payroll_uuid = ? order by line_id",
-            (payroll_uuid,),
-        ).fetchall()
-    else:
-        rows = _rows_in(
-            conn,
-            "select * from gusto_pay_lines where payroll_uuid = ? "
-            "and employee_uuid in ({marks}) order by line_id",
-            employee_uuids,
-            (payroll_uuid,),
-        )
+    rows = _rows_in(
+        conn,
+        "select * from gusto_pay_lines where payroll_uuid = ? "
+        "and employee_uuid in ({marks}) order by line_id",
+        employee_uuids,
+        (payroll_uuid,),
+    )
     for row in rows:
         lines[row["employee_uuid"]].append(row)
     return lines

@@ -594,19 +594,22 @@ def get_payroll(
     per: int | None = None,
     sort_by: Literal["first_name", "last_name"] | None = None,
 ) -> Response:
-    """A payroll with its pay statements; statements page only when `page` or `per` is sent."""
+    """A payroll with its pay statements, paged like a collection (at most 100 a page).
+
+    Gusto's spec: "Results are paginated, with a maximum page size of 100
+    employee_compensations." A client that never asks for page 2 sees the first 25 statements
+    and headers saying there are more; the payroll's totals are the whole payroll's.
+    """
     conn = ctx.store.connection()
     queries.company_row(conn, company, company_id)
     row = queries.payroll_row(conn, company_id, payroll_id)
     wanted = csv_values(include)
     if row["processed"]:
         wanted.add("totals")  # Gusto returns totals of a calculated or processed payroll
-    request = None
-    if page is not None or per is not None:
-        request = page_request(page, per, max_per=MAX_PAYROLL_PER)
+    request = page_request(page, per, max_per=MAX_PAYROLL_PER)
     statements, total = queries.payroll_statements(conn, payroll_id, request, sort_by)
     employee_uuids = [s["employee_uuid"] for s in statements]
-    lines = queries.pay_lines(conn, payroll_id, employee_uuids if request is not None else None)
+    lines = queries.pay_lines(conn, payroll_id, employee_uuids)
     jobs = queries.primary_jobs(conn, employee_uuids)
     body = render.payroll(row, wanted, queries.payroll_line_totals(conn, payroll_id))
     body["employee_compensations"] = [
@@ -619,8 +622,7 @@ def get_payroll(
         )
         for s in statements
     ]
-    headers = page_headers(request, total) if request is not None else None
-    return json(body, headers=headers)
+    return json(body, headers=page_headers(request, total))
 
 
 # -- Events and webhook subscriptions ----------------------------------------------------------
