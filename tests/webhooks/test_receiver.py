@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import httpx
 import orjson
 import pytest
 
+from crosswalk_cli.chaos.measures import webhook_account
 from crosswalk_cli.local_stack import start_receiver
 from orchestration.webhooks.registration import Registration, register_all
 from tests.support.crosswalk import run_env
@@ -307,6 +309,36 @@ def test_registering_rides_out_a_vendor_that_fails_for_a_while(
     assert injected["bamboohr"]["error"] >= 1  # it did meet the outage, and tried again
     # Kept: the same two subscriptions; nothing created twice during the outage.
     assert key_names(again) == set(before) and all(r.reused for r in again)
+
+
+def test_the_chaos_report_names_a_delivery_the_inbox_does_not_hold(
+    hooked: Hooked, tmp_path: Path
+) -> None:
+    # `crosswalk chaos` counts a delivery the vendor made and the inbox lacks as a lost change
+    # (crosswalk_cli/chaos/measures.py); here one is taken out of a copy of the inbox.
+    created = httpx.post(
+        hooked.sandbox.base("bamboohr") + "/employees",
+        auth=BAMBOOHR_KEY,
+        json={"firstName": "Ada", "lastName": "Lost", "department": "Strategy"},
+        timeout=30,
+    )
+    employee_id = created.raise_for_status().headers["Location"].rsplit("/", 1)[1]
+    row = hooked.wait_for(f"system = 'bamboohr' and subject_ids like '%\"{employee_id}\"%'")
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while (account := webhook_account(hooked.sandbox.url, hooked.ops_db)).still_pending:
+        assert time.monotonic() < deadline, account  # the vendor has its acknowledgement
+        time.sleep(0.2)
+    assert account.lost == [] and account.delivered > 0
+    copy = tmp_path / "ops.sqlite"
+    with sqlite3.connect(hooked.ops_db) as live, sqlite3.connect(copy) as kept:
+        live.backup(kept)
+    with closing(sqlite3.connect(copy)) as conn, conn:
+        conn.execute("delete from webhook_inbox where delivery_key = ?", (row["delivery_key"],))
+
+    planted = webhook_account(hooked.sandbox.url, copy)
+
+    assert planted.lost == [row["delivery_key"]]
+    assert (planted.delivered, planted.accepted) == (account.delivered, account.accepted - 1)
 
 
 def test_a_second_bamboohr_company_keeps_its_own_webhook_key(
