@@ -145,6 +145,7 @@ def start_sandbox(
     faults: str = "none",
     dirty: float = 0.0,
     rate_limits: bool = True,
+    rotate_refresh_tokens: bool = False,
     state: Path | None = None,
     env: dict[str, str] | None = None,
     port: int | None = None,
@@ -162,6 +163,8 @@ def start_sandbox(
     args += ["--faults", faults, "--dirty", str(dirty), "--state", str(state)]
     if not rate_limits:
         args.append("--no-rate-limits")
+    if rotate_refresh_tokens:
+        args.append("--rotate-refresh-tokens")
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"sandbox-{port}.log"
     server = _start(

@@ -39,6 +39,13 @@ def sandbox(
         False
     ),
     rate_limits: Annotated[bool, typer.Option(help="Enforce the vendors' own rate limits.")] = True,
+    rotate_refresh_tokens: Annotated[
+        bool,
+        typer.Option(
+            help="Gusto: a new refresh token on every exchange, as Gusto does (the fixture "
+            "tokens then work once)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the four vendor emulators over one synthetic firm."""
     sandbox_cmd.serve(
@@ -51,6 +58,7 @@ def sandbox(
         state=state,
         fresh=fresh,
         rate_limits=rate_limits,
+        rotate_refresh_tokens=rotate_refresh_tokens,
     )
 
 

@@ -28,6 +28,7 @@ def serve(
     state: Path,
     fresh: bool,
     rate_limits: bool,
+    rotate_refresh_tokens: bool = False,
 ) -> None:
     try:
         settings = SandboxSettings(
@@ -39,6 +40,7 @@ def serve(
             dirty_rate=dirty,
             state_path=state,
             rate_limits=rate_limits,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -26,6 +26,9 @@ class SandboxSettings(BaseModel):
     start_date: date = date(2026, 3, 4)  # a Wednesday: day one has approvals to post
     # Vendors' own rate limits (Harvest 100/15 s, Gusto 200/min, NetSuite concurrency).
     rate_limits: bool = True
+    # Gusto: rotate a company's refresh token on every exchange, as Gusto does (off by default so
+    # the documented fixture credentials stay valid across runs; docs/decisions.md).
+    rotate_refresh_tokens: bool = False
     # NetSuite TBA: verify the OAuth 1.0a HMAC-SHA256 signature, or accept any well-formed header.
     check_tba_signature: bool = True
     # Webhook delivery: seconds between retries grow from this base.

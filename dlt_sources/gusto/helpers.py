@@ -2,8 +2,9 @@
 
 Vendor quirks handled here:
 - Auth is OAuth 2: a company's refresh token is exchanged at `POST /oauth/token` for a two-hour
-  access token; `GET /v1/token_info` names the company the token belongs to. A 401 mid-run
-  (expiry) refreshes once and retries.
+  access token and a new refresh token (the old one retires: `token_store`); `GET
+  /v1/token_info` names the company the token belongs to. A 401 mid-run (expiry) refreshes once
+  and retries.
 - Lists answer a bare JSON array; the page's place travels in `X-Total-Pages` headers.
 - The change feed (`/v1/events`) pages by cursor (`starting_after_uuid`) and answers
   `X-Has-Next-Page`; an unknown (or expired) cursor answers 422.
@@ -25,6 +26,7 @@ import requests
 from dlt_sources.common.config import Instance
 from dlt_sources.common.http import retrying_session
 from dlt_sources.gusto import settings
+from dlt_sources.gusto.token_store import RefreshTokenStore, token_store_path
 
 
 class GustoAuthError(RuntimeError):
@@ -55,9 +57,15 @@ def _error_key(response: requests.Response) -> str | None:
 class GustoClient:
     """One instance's (company's) authenticated session; tokens are fetched lazily."""
 
-    def __init__(self, instance: Instance, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        session: requests.Session | None = None,
+        token_store: RefreshTokenStore | None = None,
+    ) -> None:
         self.instance = instance
         self.session = session or retrying_session()
+        self.token_store = token_store or RefreshTokenStore(token_store_path())
         self._token: str | None = None
         self._token_expires = 0.0
         self._company: str | None = None
@@ -65,12 +73,18 @@ class GustoClient:
     # -- auth ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
+        """A new access token, from the company's newest refresh token (Gusto rotates them)."""
+        company = f"{self.instance.base_url} {self.instance.name}"
+        self.token_store.exchange(company, self.instance.secrets["refresh_token"], self._exchange)
+
+    def _exchange(self, refresh_token: str) -> str | None:
+        """Exchange `refresh_token` for an access token; the refresh token Gusto answers."""
         name = self.instance.name
         body = {
             "client_id": self.instance.secrets["client_id"],
             "client_secret": self.instance.secrets["client_secret"],
             "grant_type": "refresh_token",
-            "refresh_token": self.instance.secrets["refresh_token"],
+            "refresh_token": refresh_token,
         }
         response = self.session.post(
             self.instance.base_url + settings.TOKEN_PATH,
@@ -84,7 +98,9 @@ class GustoClient:
                 reason = "refused"
             raise GustoAuthError(
                 f"gusto/{name}: the token endpoint refused the credentials ({reason}); check "
-                f"sources.gusto.{name}.client_id, client_secret and refresh_token"
+                f"sources.gusto.{name}.client_id, client_secret and refresh_token (Gusto "
+                f"rotates refresh tokens: the newest is kept in {self.token_store.path}, and a "
+                "newly configured refresh_token replaces it)"
             )
         if response.status_code != 200:
             raise GustoApiError(
@@ -95,6 +111,7 @@ class GustoClient:
         self._token = answer["access_token"]
         expires_in = float(answer.get("expires_in") or 7200)
         self._token_expires = time.monotonic() + expires_in - settings.TOKEN_REFRESH_MARGIN_SECONDS
+        return answer.get("refresh_token")
 
     def auth_headers(self) -> dict[str, str]:
         """Headers that authenticate a request now (refreshing the token when it is due)."""

@@ -30,8 +30,12 @@ def source_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
 
 
 @pytest.fixture()
-def aimed(monkeypatch: pytest.MonkeyPatch, source_sandbox: SandboxProcess) -> SandboxProcess:
+def aimed(
+    monkeypatch: pytest.MonkeyPatch, source_sandbox: SandboxProcess, tmp_path: Path
+) -> SandboxProcess:
     point_sources_at(monkeypatch, source_sandbox)
+    # Rotated Gusto refresh tokens are kept beside the warehouse; these runs name no warehouse.
+    monkeypatch.setenv("SOURCES__GUSTO__TOKEN_STORE", str(tmp_path / "gusto_refresh_tokens.json"))
     return source_sandbox
 
 

@@ -7,6 +7,7 @@ fallback, faults, a refused credential, and a SIGKILL mid-load.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import dlt
@@ -23,6 +25,7 @@ import pytest
 
 from dlt_sources.common.config import load_instances
 from dlt_sources.common.quarantine import validated
+from dlt_sources.common.sandbox_profile import SANDBOX_SECRETS
 from dlt_sources.gusto import (
     NULLABLE_COLUMNS,
     STATEMENT_KEY,
@@ -31,11 +34,12 @@ from dlt_sources.gusto import (
 )
 from dlt_sources.gusto import settings as gusto_settings
 from dlt_sources.gusto.helpers import GustoClient, InstanceSync
+from dlt_sources.gusto.settings import SECRET_KEYS
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import UNTYPED_COLUMNS_WARNING, raw_counts, truth_counts
-from tests.support.gusto import open_session
-from tests.support.sandbox_process import REPO, SandboxProcess
-from tests.support.sources import faults_injected
+from tests.support.gusto import open_session, refresh
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.sources import faults_injected, point_sources_at
 
 TABLES = [
     "employees",
@@ -70,6 +74,11 @@ def duplicate_keys(warehouse: Path) -> dict[str, int]:
             ).fetchone()[0]
             for table in TABLES
         }
+
+
+SANDBOX_REFRESH_TOKENS = [
+    SANDBOX_SECRETS["gusto"][name]["refresh_token"] for name in ("us", "uk", "de")
+]
 
 
 def test_first_run_lands_every_table_equal_to_truth(
@@ -336,6 +345,50 @@ def test_pay_statements_arrive_from_every_page_of_a_payroll(aimed, tmp_path, mon
             "from raw_gusto.payroll_employee_compensations group by payroll_uuid)"
         ).fetchone()
     assert largest > 2 * 30  # a payroll of three pages or more was read whole
+
+
+def test_rotated_refresh_tokens_carry_from_run_to_run(tmp_path, monkeypatch) -> None:
+    # Gusto answers each refresh with a new refresh token and retires the one sent: the
+    # configured token works once, and every later run must send the newest.
+    sandbox = start_sandbox(tmp_path / "rotating", rate_limits=False, rotate_refresh_tokens=True)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        store = tmp_path / "tokens.json"
+        monkeypatch.setenv("SOURCES__GUSTO__TOKEN_STORE", str(store))
+        warehouse = tmp_path / "rotating.duckdb"
+        kept: list[dict[str, str]] = []
+        for _ in range(2):
+            pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+            pipeline.run(gusto_source())
+            kept.append({k: v["refresh_token"] for k, v in json.loads(store.read_text()).items()})
+        assert len(kept[0]) == 3 and kept[0].keys() == kept[1].keys()  # one per company
+        assert all(kept[1][company] != token for company, token in kept[0].items())
+        assert not set(kept[0].values()) & set(SANDBOX_REFRESH_TOKENS)
+        assert store.stat().st_mode & 0o777 == 0o600
+        # The configured token was spent by the first run: without the store, runs would fail.
+        assert refresh(sandbox, SANDBOX_REFRESH_TOKENS[0]).status_code == 401
+        truth = truth_counts(sandbox, "gusto")
+        assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+
+        # A person re-authorises the US company: its new configured token is used, not the
+        # stored successor of the old one.
+        (us_company,) = [k for k in kept[1] if k.endswith(" us")]
+        reauthorised = "reauthorised-us"  # Gusto issues it; the old chain of tokens ends
+        with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+            conn.execute(
+                "update gusto_companies set refresh_token = ? where refresh_token = ?",
+                (reauthorised, kept[1][us_company]),
+            )
+        monkeypatch.setenv("SOURCES__GUSTO__US__REFRESH_TOKEN", reauthorised)
+        monkeypatch.setenv("SOURCES__GUSTO__US__CLIENT_ID", "sandbox-client")
+        monkeypatch.setenv("SOURCES__GUSTO__US__CLIENT_SECRET", "sandbox-secret")
+        (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+        client = GustoClient(us)
+        assert client.company  # refreshed with the configured token: the stored one is dead
+        entry = json.loads(store.read_text())[us_company]
+        assert entry["refresh_token"] not in (reauthorised, kept[1][us_company])
+    finally:
+        sandbox.stop()
 
 
 def test_wrong_credential_fails_fast_naming_the_setting(aimed, tmp_path, monkeypatch) -> None:

@@ -24,6 +24,7 @@ def start_sandbox(
     faults: str = "none",
     dirty: float = 0.0,
     rate_limits: bool = True,
+    rotate_refresh_tokens: bool = False,
     state: Path | None = None,
     timeout: float = 180.0,
 ) -> SandboxServer:
@@ -35,6 +36,7 @@ def start_sandbox(
         faults=faults,
         dirty=dirty,
         rate_limits=rate_limits,
+        rotate_refresh_tokens=rotate_refresh_tokens,
         state=state,
         wait=timeout,
     )

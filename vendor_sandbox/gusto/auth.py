@@ -7,9 +7,10 @@ Tokens:
 - Access tokens are random, expire two hours after issue by the WALL clock (the business clock
   would let a token outlive days of simulated time), and live in `gusto_tokens`; a system token
   is stored with an empty `company_uuid`.
-- Deviation: real Gusto rotates the refresh token on every exchange (the old one dies on the first
-  use of the new access token). The sandbox returns the same refresh token, so the committed
-  fixture credentials stay valid across runs; docs/decisions.md records this.
+- Real Gusto rotates the refresh token on every exchange (the old one dies on the first use of
+  the new access token). The sandbox does so with `--rotate-refresh-tokens`; by default it returns
+  the same refresh token, so the committed fixture credentials stay valid across runs
+  (docs/decisions.md).
 
 Rate limit: 200 requests per access token per window. Gusto's rate-limit guide describes the
 window: it opens with the first call, closes 60 s later, and the next call opens a new one. The
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass
 
 from vendor_sandbox.gusto.errors import oauth_error, unauthorized
+from vendor_sandbox.store import Store
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-secret"
@@ -83,13 +85,19 @@ def _store_token(conn: sqlite3.Connection, company_uuid: str, now: float) -> str
 
 
 def refresh_access_token(
-    conn: sqlite3.Connection, refresh_token: object, now: float
+    conn: sqlite3.Connection, refresh_token: object, now: float, *, rotate: bool = False
 ) -> IssuedToken:
-    """A new company access token for a known refresh token (the caller checked the client)."""
+    """A new company access token for a known refresh token (the caller checked the client).
+
+    With `rotate`, the company gets a new refresh token, answered beside the access token; the
+    one exchanged stays valid until that access token is first used (`retire_refresh_tokens`).
+    """
     row = None
     if isinstance(refresh_token, str) and refresh_token:
         row = conn.execute(
-            "select uuid from gusto_companies where refresh_token = ?", (refresh_token,)
+            "select uuid from gusto_companies where refresh_token = ? union all "
+            "select company_uuid from gusto_retiring_refresh_tokens where refresh_token = ?",
+            (refresh_token, refresh_token),
         ).fetchone()
     if row is None:
         raise oauth_error(
@@ -98,7 +106,33 @@ def refresh_access_token(
             "redirection URI used in the authorization request, or was issued to another client.",
         )
     token = _store_token(conn, row["uuid"], now)
-    return IssuedToken(token, str(refresh_token), row["uuid"], now, COMPANY_SCOPES)
+    if not rotate:
+        return IssuedToken(token, str(refresh_token), row["uuid"], now, COMPANY_SCOPES)
+    rotated = secrets.token_urlsafe(32)
+    conn.execute(
+        "insert into gusto_retiring_refresh_tokens (refresh_token, company_uuid, retired_by) "
+        "values (?, ?, ?) "
+        "on conflict (refresh_token) do update set retired_by = excluded.retired_by",
+        (refresh_token, row["uuid"], token),
+    )
+    conn.execute(
+        "update gusto_companies set refresh_token = ? where uuid = ?", (rotated, row["uuid"])
+    )
+    return IssuedToken(token, rotated, row["uuid"], now, COMPANY_SCOPES)
+
+
+def retire_refresh_tokens(store: Store, access_token: str) -> None:
+    """The first use of an access token ends the refresh token it was exchanged for."""
+    conn = store.connection()
+    waiting = conn.execute(
+        "select 1 from gusto_retiring_refresh_tokens where retired_by = ?", (access_token,)
+    ).fetchone()
+    if waiting is None:
+        return
+    with store.transaction() as conn:
+        conn.execute(
+            "delete from gusto_retiring_refresh_tokens where retired_by = ?", (access_token,)
+        )
 
 
 def system_access_token(conn: sqlite3.Connection, now: float) -> IssuedToken:

@@ -88,7 +88,12 @@ def _issue(ctx: SandboxContext, body: dict[str, Any], now: float) -> auth.Issued
     with ctx.store.transaction() as conn:
         if grant_type == "system_access":
             return auth.system_access_token(conn, now)
-        return auth.refresh_access_token(conn, body.get("refresh_token"), now)
+        return auth.refresh_access_token(
+            conn,
+            body.get("refresh_token"),
+            now,
+            rotate=ctx.settings.rotate_refresh_tokens,
+        )
 
 
 @router.post("/oauth/token")

@@ -23,7 +23,13 @@ from starlette.responses import Response
 
 from vendor_sandbox.context import SandboxContext
 from vendor_sandbox.gusto import errors
-from vendor_sandbox.gusto.auth import Grant, RateDecision, RateLimiter, resolve_grant
+from vendor_sandbox.gusto.auth import (
+    Grant,
+    RateDecision,
+    RateLimiter,
+    resolve_grant,
+    retire_refresh_tokens,
+)
 from vendor_sandbox.gusto.errors import GustoError, forbidden, rate_limit_reset_header
 from vendor_sandbox.gusto.versioning import HEADER, resolve_version
 
@@ -73,6 +79,8 @@ class GustoRoute(APIRoute):
                         ctx.store.connection(), request.headers.get("authorization"), time.time()
                     )
                     request.state.gusto_grant = grant
+                    if ctx.settings.rotate_refresh_tokens:
+                        retire_refresh_tokens(ctx.store, grant.access_token)
                     if ctx.settings.rate_limits:
                         decision = rate_limiter(ctx).hit(grant.access_token)
                         extra_headers = _rate_headers(decision)

@@ -127,6 +127,13 @@ create index if not exists ix_gu_events_company on gusto_events (company_uuid, s
 create index if not exists ix_gu_term_emp on gusto_terminations (employee_uuid);
 create index if not exists ix_gu_comp_emp on gusto_compensations (employee_uuid);
 create index if not exists ix_gu_emp_dept on gusto_employees (department_uuid);
+-- A refresh token exchanged while rotation is on: valid until the access token issued for it
+-- (`retired_by`) is first used, as Gusto keeps it (a client whose answer was lost can retry).
+create table if not exists gusto_retiring_refresh_tokens (
+    refresh_token text primary key,
+    company_uuid text not null,
+    retired_by text not null
+);
 create table if not exists gusto_tokens (
     access_token text primary key,
     company_uuid text not null,
