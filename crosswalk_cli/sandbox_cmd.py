@@ -60,4 +60,5 @@ def serve(
         typer.echo(f"generated in {time.perf_counter() - started:.1f}s")
     app = create_app(settings, store)
     typer.echo(f"sandbox on http://{host}:{port} (faults: {faults})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # Date is the business clock's (vendor_sandbox/business_date.py), not uvicorn's wall clock.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, date_header=False)

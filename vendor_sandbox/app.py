@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vendor_sandbox.bamboohr.routes import router as bamboohr_router
+from vendor_sandbox.business_date import BusinessDateMiddleware
 from vendor_sandbox.clock import BusinessClock
 from vendor_sandbox.context import SandboxContext
 from vendor_sandbox.control.routes import router as control_router
@@ -67,4 +68,5 @@ def create_app(settings: SandboxSettings, store: Store | None = None) -> FastAPI
     app.include_router(forecast_router, prefix=BASE_PATHS["forecast"])
     app.include_router(gusto_router, prefix=BASE_PATHS["gusto"])
     app.add_middleware(FaultMiddleware, injector=injector)
+    app.add_middleware(BusinessDateMiddleware, clock=context.clock)
     return app

@@ -110,10 +110,22 @@ class _Cursor:
         elif top == self.newest:
             self.at_newest |= ids
 
-    def save(self, state: dict[str, Any]) -> None:
-        if self.newest is not None:
-            state["updated_since"] = self.newest
-            state["boundary_ids"] = sorted(self.at_newest)
+    def save(self, state: dict[str, Any], read_started_at: str | None = None) -> None:
+        """Keep the newest stamp seen, but never one past the server's clock at the read's start.
+
+        A list is paged by `spent_date`, not `updated_at`, over minutes: an entry edited after
+        its page was read, and before a later page showed a newer stamp, would sit below a
+        cursor at that newer stamp and never be read again. From the start of the read, every
+        such edit comes back next run (with the rows changed since, merged again: harmless).
+        """
+        if self.newest is None:
+            return
+        if read_started_at is not None and read_started_at < self.newest:
+            state["updated_since"] = read_started_at
+            state["boundary_ids"] = []  # which rows at that instant were read is not known
+            return
+        state["updated_since"] = self.newest
+        state["boundary_ids"] = sorted(self.at_newest)
 
 
 def _tombstones(table: str, instance: Instance, served: set[int]) -> list[dict[str, Any]]:
@@ -170,7 +182,7 @@ def _listing(
             yield own_quarantine_table(item, table)
         if sweep:
             yield from _tombstones(table, instance, served)
-        cursor.save(state)
+        cursor.save(state, client.read_started_at)
 
 
 def _harvest_rows(endpoint: str) -> Any:
@@ -248,7 +260,7 @@ def _time_entries(
             state["last_sweep_at"] = datetime.now(UTC).isoformat()
         elif cursor.since is None:
             state["last_sweep_at"] = datetime.now(UTC).isoformat()
-        cursor.save(state)
+        cursor.save(state, client.read_started_at)
 
 
 @dlt.source(name="harvest", max_table_nesting=0)

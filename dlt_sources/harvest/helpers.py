@@ -15,6 +15,8 @@ import gc
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import dlt
@@ -49,6 +51,19 @@ def cycle_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def server_time(date_header: str | None) -> str | None:
+    """An HTTP `Date` as Harvest writes `updated_at` ('2026-03-04T09:30:00Z'); None if absent."""
+    if not date_header:
+        return None
+    try:
+        moment = parsedate_to_datetime(date_header)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class HarvestAuthError(RuntimeError):
     """Harvest or Forecast refused the configured credentials (the message names no secret)."""
 
@@ -72,6 +87,9 @@ class HarvestClient:
             "User-Agent": str(instance.settings.get("user_agent") or USER_AGENT),
             "Accept": "application/json",
         }
+        # The server's clock when the current list read was first answered (its `Date`):
+        # anything changed after it may have been missed on pages already read.
+        self.read_started_at: str | None = None
         forecast = instance.settings.get("forecast_base_url")
         self.forecast_base_url = str(forecast).rstrip("/") if forecast else None
         self.forecast_headers = {
@@ -91,6 +109,8 @@ class HarvestClient:
                 f"sources.harvest.{self.instance.name}.account_id"
             )
         response.raise_for_status()
+        if self.read_started_at is None:
+            self.read_started_at = server_time(response.headers.get("Date"))
         return response.content
 
     def pages(
@@ -103,6 +123,7 @@ class HarvestClient:
         the socket wait releases the GIL, so fetching overlaps parsing and building.
         """
         url: str | None = f"{self.instance.base_url}/{endpoint}"
+        self.read_started_at = None
         params: dict[str, Any] | None = {"per_page": PER_PAGE}
         if updated_since:
             params["updated_since"] = updated_since  # type: ignore[index]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from email.utils import format_datetime
+
 import httpx
 import pytest
 
 from tests.support.contract import RAW_TABLES
 from tests.support.harvest import add_contractor
 from tests.support.sandbox_process import SandboxProcess, start_sandbox
+from vendor_sandbox.clock import parse_ts
 from vendor_sandbox.truth.rules import RULES
 
 HARVEST_HEADERS = {
@@ -47,6 +50,14 @@ def test_health_names_the_firm_and_the_business_clock(sandbox: SandboxProcess) -
     assert health["status"] == "ok"
     assert (health["size"], health["seed"]) == ("small", 42)
     assert health["business_now"] == "2026-03-04T00:00:00Z"
+
+
+def test_every_answer_is_dated_by_the_business_clock(sandbox: SandboxProcess) -> None:
+    # A vendor's `Date` is the clock its records are stamped by; a client may bound a read by it.
+    now = parse_ts(control(sandbox, "GET", "/clock")["business_now"])
+    harvest = httpx.get(sandbox.base("harvest") + "/users/me", timeout=30)  # 401: no token
+    for answer in (harvest, httpx.get(sandbox.base("control") + "/health", timeout=30)):
+        assert answer.headers.get_list("date") == [format_datetime(now, usegmt=True)]
 
 
 def test_counts_name_every_raw_table_of_every_system(sandbox: SandboxProcess) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dlt
 import duckdb
@@ -24,7 +27,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.common.config import MissingSetting
 from dlt_sources.harvest import NULLABLE_COLUMNS, _Cursor, _sweep_due, harvest_source
-from dlt_sources.harvest.helpers import time_entry_page
+from dlt_sources.harvest.helpers import HarvestClient, time_entry_page
 from dlt_sources.harvest.models import TimeEntry
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import (
@@ -34,6 +37,8 @@ from tests.sources.conftest import (
     truth_counts,
 )
 from tests.sources.harvest_helpers import duplicate_keys, warehouse_ids
+from tests.support.harvest import harvest_client
+from tests.support.harvest import state as harvest_state
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 from tests.support.sources import faults_injected
 
@@ -213,6 +218,70 @@ def test_full_run_with_faults_lands_truth_counts(faults_on: SandboxProcess, tmp_
     assert raw_counts(warehouse, "harvest", TABLES) == {t: truth[t] for t in TABLES}
     for table in TABLES:
         assert duplicate_keys(warehouse, table) == 0, table
+
+
+def test_an_entry_edited_during_a_read_is_read_again_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Harvest pages time entries by spent_date over minutes. Entry A is edited after its page
+    # was read; the firm's clock then moves on and entry B, on the last page (the oldest
+    # spent_date), is edited before that page is read. The read saw B's newer stamp; a cursor
+    # there would put A's edit below it for good. The cursor stops at the server's clock at the
+    # start of the read (its `Date`), so the next run reads A again.
+    sandbox = start_sandbox(tmp_path / "sandbox", rate_limits=False)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        original = HarvestClient.pages
+        edited: dict[str, int] = {}
+
+        with harvest_state(sandbox) as conn:
+            (edited["b"],) = conn.execute(
+                "select id from harvest_time_entries order by spent_date, id limit 1"
+            ).fetchone()
+
+        def edit_b_now() -> None:
+            # Approved entries are closed to the API: the vendor's own record changes instead.
+            now = httpx.get(sandbox.base("control") + "/clock", timeout=30).json()["business_now"]
+            with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+                conn.execute(
+                    "update harvest_time_entries set notes = 'edit B', updated_at = ? where id = ?",
+                    (now, edited["b"]),
+                )
+
+        def pages(self: HarvestClient, endpoint: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            for page in original(self, endpoint, *args, **kwargs):
+                yield page
+                if endpoint == "time_entries" and "a" not in edited:
+                    entries = page["time_entries"]
+                    edited["a"] = next(e["id"] for e in entries if not e["is_locked"])
+                    with harvest_client(sandbox) as harvest:
+                        a = f"/time_entries/{edited['a']}"
+                        harvest.patch(a, json={"notes": "edit A"}).raise_for_status()
+                        advance = sandbox.base("control") + "/advance"
+                        httpx.post(advance, params={"days": 1}, timeout=300).raise_for_status()
+                    edit_b_now()
+
+        monkeypatch.setattr(HarvestClient, "pages", pages)
+        pipeline, warehouse = _fresh_pipeline(tmp_path)
+        pipeline.run(harvest_source())
+        monkeypatch.setattr(HarvestClient, "pages", original)
+        # B's page was read after the edits, A's before them.
+        assert _notes(warehouse, edited["b"]) == "edit B"
+        assert _notes(warehouse, edited["a"]) != "edit A"
+
+        pipeline.run(harvest_source())
+
+        assert _notes(warehouse, edited["a"]) == "edit A"
+        assert duplicate_keys(warehouse, "time_entries") == 0
+    finally:
+        sandbox.stop()
+
+
+def _notes(warehouse: Path, entry_id: int) -> str | None:
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        return conn.execute(
+            "select notes from raw_harvest.time_entries where id = ?", (entry_id,)
+        ).fetchone()[0]
 
 
 def test_wrong_credential_fails_fast_naming_the_setting(
