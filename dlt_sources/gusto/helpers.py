@@ -6,8 +6,10 @@ Vendor quirks handled here:
   /v1/token_info` names the company the token belongs to. A 401 mid-run (expiry) refreshes once
   and retries.
 - Lists answer a bare JSON array; the page's place travels in `X-Total-Pages` headers.
-- The change feed (`/v1/events`) pages by cursor (`starting_after_uuid`) and answers
-  `X-Has-Next-Page`; an unknown (or expired) cursor answers 422.
+- The change feed (`/v1/events`) takes the application's system token (`grant_type=
+  system_access`) and serves every company's events unless `resource_uuid` names one; it pages
+  by cursor (`starting_after_uuid`) and answers `X-Has-Next-Page`; an unknown (or expired)
+  cursor answers 422.
 - Payroll lists refuse windows over a year and end dates over three months ahead; business
   "today" is not served anywhere, so the last window's end is found by bisection on that 422.
 """
@@ -54,6 +56,25 @@ def _error_key(response: requests.Response) -> str | None:
         return None
 
 
+@dataclass
+class _AccessToken:
+    """An access token and when to refresh it (before Gusto's two hours are up)."""
+
+    value: str | None = None
+    refresh_at: float = 0.0
+
+    def keep(self, answer: dict[str, Any]) -> None:
+        self.value = answer["access_token"]
+        expires_in = float(answer.get("expires_in") or 7200)
+        self.refresh_at = time.monotonic() + expires_in - settings.TOKEN_REFRESH_MARGIN_SECONDS
+
+    def valid(self) -> bool:
+        return self.value is not None and time.monotonic() < self.refresh_at
+
+    def forget(self) -> None:
+        self.value = None
+
+
 class GustoClient:
     """One instance's (company's) authenticated session; tokens are fetched lazily."""
 
@@ -66,25 +87,39 @@ class GustoClient:
         self.instance = instance
         self.session = session or retrying_session()
         self.token_store = token_store or RefreshTokenStore(token_store_path())
-        self._token: str | None = None
-        self._token_expires = 0.0
+        self._company_token = _AccessToken()
+        self._system_token = _AccessToken()
         self._company: str | None = None
 
     # -- auth ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """A new access token, from the company's newest refresh token (Gusto rotates them)."""
+        """A new company access token, from the company's newest refresh token (Gusto rotates)."""
         company = f"{self.instance.base_url} {self.instance.name}"
         self.token_store.exchange(company, self.instance.secrets["refresh_token"], self._exchange)
 
     def _exchange(self, refresh_token: str) -> str | None:
-        """Exchange `refresh_token` for an access token; the refresh token Gusto answers."""
+        """Exchange `refresh_token` for a company access token; the refresh token Gusto answers."""
+        answer = self._token_answer(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            "client_id, client_secret and refresh_token (Gusto rotates refresh tokens: the "
+            f"newest is kept in {self.token_store.path}, and a newly configured refresh_token "
+            "replaces it)",
+        )
+        self._company_token.keep(answer)
+        return answer.get("refresh_token")
+
+    def _refresh_system(self) -> None:
+        """A system access token of the application (the events feed and webhook subscriptions)."""
+        answer = self._token_answer({"grant_type": "system_access"}, "client_id and client_secret")
+        self._system_token.keep(answer)
+
+    def _token_answer(self, grant: dict[str, str], settings_named: str) -> dict[str, Any]:
         name = self.instance.name
         body = {
             "client_id": self.instance.secrets["client_id"],
             "client_secret": self.instance.secrets["client_secret"],
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
+            **grant,
         }
         response = self.session.post(
             self.instance.base_url + settings.TOKEN_PATH,
@@ -98,47 +133,48 @@ class GustoClient:
                 reason = "refused"
             raise GustoAuthError(
                 f"gusto/{name}: the token endpoint refused the credentials ({reason}); check "
-                f"sources.gusto.{name}.client_id, client_secret and refresh_token (Gusto "
-                f"rotates refresh tokens: the newest is kept in {self.token_store.path}, and a "
-                "newly configured refresh_token replaces it)"
+                f"sources.gusto.{name}.{settings_named}"
             )
         if response.status_code != 200:
             raise GustoApiError(
                 f"gusto/{name}: token endpoint answered {response.status_code}",
                 response.status_code,
             )
-        answer = response.json()
-        self._token = answer["access_token"]
-        expires_in = float(answer.get("expires_in") or 7200)
-        self._token_expires = time.monotonic() + expires_in - settings.TOKEN_REFRESH_MARGIN_SECONDS
-        return answer.get("refresh_token")
+        return response.json()
 
-    def auth_headers(self) -> dict[str, str]:
-        """Headers that authenticate a request now (refreshing the token when it is due)."""
-        return self._headers()
+    def auth_headers(self, *, system: bool = False) -> dict[str, str]:
+        """Headers that authenticate a request now (refreshing the token when it is due).
 
-    def forget_token(self) -> None:
-        """Drop the access token (a 401 said it is expired or revoked); the next call refreshes."""
-        self._token = None
-
-    def _headers(self) -> dict[str, str]:
-        if self._token is None or time.monotonic() >= self._token_expires:
-            self._refresh()
+        `system`: with the application's system token, which the events feed and webhook
+        subscriptions require (company tokens are refused there).
+        """
+        token = self._system_token if system else self._company_token
+        if not token.valid():
+            if system:
+                self._refresh_system()
+            else:
+                self._refresh()
         return {
-            "Authorization": f"Bearer {self._token}",
+            "Authorization": f"Bearer {token.value}",
             settings.VERSION_HEADER: settings.API_VERSION,
             "Accept": "application/json",
         }
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
+    def forget_token(self) -> None:
+        """Drop the access tokens (a 401: expired or revoked); the next call refreshes."""
+        self._company_token.forget()
+        self._system_token.forget()
+
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, *, system: bool = False
+    ) -> requests.Response:
         """GET `path`; refreshes the token once on 401; raises on any other final error."""
-        response = self.session.get(
-            self.instance.base_url + path, params=params, headers=self._headers()
-        )
+        url = self.instance.base_url + path
+        response = self.session.get(url, params=params, headers=self.auth_headers(system=system))
         if response.status_code == 401:
-            self._token = None  # expired or revoked: one refresh, then the answer stands
+            self.forget_token()  # expired or revoked: one refresh, then the answer stands
             response = self.session.get(
-                self.instance.base_url + path, params=params, headers=self._headers()
+                url, params=params, headers=self.auth_headers(system=system)
             )
         if response.status_code >= 400:
             raise GustoApiError(
@@ -172,7 +208,8 @@ class GustoClient:
 
     def latest_event(self) -> dict[str, Any] | None:
         """The newest event of the company's feed (the starting cursor of a full load)."""
-        rows = self.get(settings.EVENTS_PATH, {"sort_order": "desc", "limit": 1}).json()
+        params = {"resource_uuid": self.company, "sort_order": "desc", "limit": 1}
+        rows = self.get(settings.EVENTS_PATH, params, system=True).json()
         return rows[0] if rows else None
 
     def events_after(self, cursor: str) -> list[dict[str, Any]]:
@@ -187,10 +224,12 @@ class GustoClient:
                 response = self.get(
                     settings.EVENTS_PATH,
                     {
+                        "resource_uuid": self.company,
                         "starting_after_uuid": cursor,
                         "sort_order": "asc",
                         "limit": settings.EVENTS_LIMIT,
                     },
+                    system=True,
                 )
             except GustoApiError as exc:
                 if exc.status == 422:

@@ -159,7 +159,8 @@ def register_gusto(
 
     def call(method: str, path: str, body: dict[str, object] | None = None) -> requests.Response:
         headers = {
-            **gusto.auth_headers(),
+            # Subscriptions are the application's: Gusto takes only its system token here.
+            **gusto.auth_headers(system=True),
             gusto_settings.VERSION_HEADER: gusto_settings.API_VERSION,
         }
         return session.request(

@@ -63,8 +63,17 @@ def test_other_companies_are_out_of_reach(gusto: GustoSession, sandbox: SandboxP
         assert other.status_code == 403
         uk_employee = uk.get(f"/v1/companies/{uk.company_uuid}/employees", per=1).json()[0]
         assert gusto.get(f"/v1/employees/{uk_employee['uuid']}").status_code == 404
-        # Each token's feed holds its own company's events only.
-        assert all(e["resource_uuid"] == uk.company_uuid for e in uk.get("/v1/events").json())
+        # The feed is the application's (a system token): `resource_uuid` picks one company's,
+        # and a company token is refused there.
+        uk_events = uk.events(limit="100").json()
+        assert uk_events and all(e["resource_uuid"] == uk.company_uuid for e in uk_events)
+        everyone = {
+            e["resource_uuid"] for e in uk.system.get("/v1/events", params={"limit": "100"}).json()
+        }
+        assert len(everyone) > 1
+        refused = uk.get("/v1/events")
+        assert refused.status_code == 403
+        assert uk.get("/v1/webhook_subscriptions").status_code == 403
     finally:
         uk.close()
 
@@ -76,7 +85,7 @@ def _walk(gusto: GustoSession, cursor: str | None, limit: int = 2) -> tuple[list
         params = {"limit": str(limit)}
         if cursor:
             params["starting_after_uuid"] = cursor
-        response = gusto.get("/v1/events", **params)
+        response = gusto.events(**params)
         assert response.status_code == 200
         page = response.json()
         assert len(page) <= limit
@@ -106,15 +115,15 @@ def test_event_cursor_pages_forward_without_gaps(fresh_sandbox: SandboxProcess) 
         assert [e["entity_uuid"] for e in after] == [c["uuid"] for c in created]
         assert {e["event_type"] for e in after} == {"employee.created"}
         # The walk in small pages equals one big page: nothing skipped, nothing repeated.
-        whole = gusto.get("/v1/events", limit="100").json()
+        whole = gusto.events(limit="100").json()
         assert [e["uuid"] for e in before + after] == [e["uuid"] for e in whole]
         timestamps = [e["timestamp"] for e in whole]
         assert timestamps == sorted(timestamps)
-        backwards = gusto.get("/v1/events", limit="100", sort_order="desc").json()
+        backwards = gusto.events(limit="100", sort_order="desc").json()
         assert backwards == list(reversed(whole))
-        updated = gusto.get("/v1/events", event_type="employee.*", limit="100").json()
+        updated = gusto.events(event_type="employee.*", limit="100").json()
         assert {e["event_type"].split(".")[0] for e in updated} == {"employee"}
-        unknown = gusto.get("/v1/events", starting_after_uuid="not-an-event")
+        unknown = gusto.events(starting_after_uuid="not-an-event")
         assert unknown.status_code == 422
         assert cursor == after[-1]["uuid"]
     finally:
@@ -125,7 +134,7 @@ def test_events_older_than_30_business_days_are_gone(fresh_sandbox: SandboxProce
     gusto = open_session(fresh_sandbox)
     try:
         marker = _create_employee(gusto, "Retained")
-        feed = gusto.get("/v1/events", limit="100").json()
+        feed = gusto.events(limit="100").json()
         mine = next(e for e in feed if e["entity_uuid"] == marker["uuid"])
         oldest_before = feed[0]
         advanced = httpx.post(
@@ -139,7 +148,7 @@ def test_events_older_than_30_business_days_are_gone(fresh_sandbox: SandboxProce
         assert all(e["timestamp"] >= now - 30 * DAY for e in later)
         assert any(e["event_type"] == "payroll.processed" for e in later)
         # An expired event still works as a cursor: the feed resumes after its position.
-        resumed = gusto.get("/v1/events", starting_after_uuid=mine["uuid"], limit="100").json()
+        resumed = gusto.events(starting_after_uuid=mine["uuid"], limit="100").json()
         assert [e["uuid"] for e in resumed] == [e["uuid"] for e in later][:100]
     finally:
         gusto.close()

@@ -39,7 +39,7 @@ def test_the_201st_request_is_refused_and_not_applied(fresh_sandbox: SandboxProc
         kept = second.get(f"/v1/employees/{employee['uuid']}").json()
         assert kept["first_name"] == employee["first_name"]
         assert kept["version"] == employee["version"]
-        feed = second.get("/v1/events", limit="100").json()
+        feed = second.events(limit="100").json()
         assert employee["uuid"] not in {
             e["entity_uuid"] for e in feed if e["event_type"] == "employee.updated"
         }

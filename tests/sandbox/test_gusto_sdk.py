@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from gusto_app_integration import GustoAppIntegration, models
 
-from tests.support.gusto import gusto_root
+from tests.support.gusto import gusto_root, system_token
 from tests.support.sandbox_process import SandboxProcess
 
 
@@ -81,10 +81,10 @@ def test_sdk_gets_a_payroll_with_statements(gusto: GustoAppIntegration) -> None:
     assert payroll.totals is not None and payroll.totals.gross_pay
 
 
-def test_sdk_reads_the_event_feed(gusto: GustoAppIntegration, sdk_token: str) -> None:
-    # Gusto wants a system token here; the sandbox also takes a company token for its company.
+def test_sdk_reads_the_event_feed(gusto: GustoAppIntegration, sandbox: SandboxProcess) -> None:
+    # The feed takes the application's system token (`grant_type=system_access`) only.
     events = gusto.events.get_all(
-        security=models.GetEventsSecurity(system_access_auth=sdk_token), limit="100"
+        security=models.GetEventsSecurity(system_access_auth=system_token(sandbox)), limit="100"
     )
     assert events
     assert {e.event_type for e in events} <= {

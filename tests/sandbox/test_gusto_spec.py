@@ -144,13 +144,13 @@ def test_payrolls_validate(gusto: GustoSession) -> None:
 
 
 def test_events_and_errors_validate(gusto: GustoSession) -> None:
-    events = gusto.validate(gusto.get("/v1/events", limit="5"))
+    events = gusto.validate(gusto.events(limit="5"))
     assert events.headers["X-Has-Next-Page"] in ("true", "false")
     assert all(e["resource_uuid"] == gusto.company_uuid for e in events.json())
     missing = gusto.validate(gusto.get("/v1/employees/00000000-0000-4000-8000-000000000000"))
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["category"] == "not_found"
-    subscriptions = gusto.validate(gusto.get("/v1/webhook_subscriptions"))
+    subscriptions = gusto.validate(gusto.system.get("/v1/webhook_subscriptions"))
     assert isinstance(subscriptions.json(), list)
 
 
@@ -221,33 +221,33 @@ def test_writes_validate(fresh_sandbox: SandboxProcess) -> None:
         )
         assert invalid.status_code == 422
         subscription = gusto.validate(
-            gusto.client.post(
+            gusto.system.post(
                 "/v1/webhook_subscriptions",
                 json={"url": "http://127.0.0.1:9/hook", "subscription_types": ["Employee"]},
             )
         )
         assert subscription.json()["status"] == "pending"
         sub_id = subscription.json()["uuid"]
-        gusto.validate(gusto.get(f"/v1/webhook_subscriptions/{sub_id}"))
+        gusto.validate(gusto.system.get(f"/v1/webhook_subscriptions/{sub_id}"))
         changed = gusto.validate(
-            gusto.client.put(
+            gusto.system.put(
                 f"/v1/webhook_subscriptions/{sub_id}",
                 json={"subscription_types": ["Employee", "Payroll"]},
             )
         )
         assert changed.json()["subscription_types"] == ["Employee", "Payroll"]
         resent = gusto.validate(
-            gusto.get(f"/v1/webhook_subscriptions/{sub_id}/request_verification_token")
+            gusto.system.get(f"/v1/webhook_subscriptions/{sub_id}/request_verification_token")
         )
         assert resent.status_code == 200
         wrong = gusto.validate(
-            gusto.client.put(
+            gusto.system.put(
                 f"/v1/webhook_subscriptions/{sub_id}/verify", json={"verification_token": "no"}
             )
         )
         assert wrong.status_code == 422
-        deleted = gusto.validate(gusto.client.delete(f"/v1/webhook_subscriptions/{sub_id}"))
+        deleted = gusto.validate(gusto.system.delete(f"/v1/webhook_subscriptions/{sub_id}"))
         assert deleted.status_code == 204
-        assert gusto.get(f"/v1/webhook_subscriptions/{sub_id}").status_code == 404
+        assert gusto.system.get(f"/v1/webhook_subscriptions/{sub_id}").status_code == 404
     finally:
         gusto.close()

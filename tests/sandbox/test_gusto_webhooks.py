@@ -28,7 +28,7 @@ def test_verified_subscription_gets_signed_events(
 ) -> None:
     gusto = open_session(fresh_sandbox)
     try:
-        created = gusto.client.post(
+        created = gusto.system.post(
             "/v1/webhook_subscriptions",
             json={"url": receiver.url, "subscription_types": ["Employee"]},
         )
@@ -50,16 +50,16 @@ def test_verified_subscription_gets_signed_events(
         assert renamed.status_code == 200
         assert receiver.nothing_within(QUIET_SECONDS), "a pending subscription got an event"
 
-        wrong = gusto.client.put(
+        wrong = gusto.system.put(
             f"/v1/webhook_subscriptions/{subscription['uuid']}/verify",
             json={"verification_token": token[::-1]},
         )
         assert wrong.status_code == 422
         assert (
-            gusto.get(f"/v1/webhook_subscriptions/{subscription['uuid']}").json()["status"]
+            gusto.system.get(f"/v1/webhook_subscriptions/{subscription['uuid']}").json()["status"]
             == "pending"
         )
-        verified = gusto.client.put(
+        verified = gusto.system.put(
             f"/v1/webhook_subscriptions/{subscription['uuid']}/verify",
             json={"verification_token": token},
         )
@@ -82,7 +82,7 @@ def test_verified_subscription_gets_signed_events(
         assert event["event_type"] == "employee.updated"
         assert event["entity_type"] == "Employee" and event["entity_uuid"] == employee["uuid"]
         assert event["resource_uuid"] == gusto.company_uuid
-        feed = gusto.get("/v1/events", limit="100", sort_order="desc").json()
+        feed = gusto.events(limit="100", sort_order="desc").json()
         assert feed[0] == event  # the delivery carries the feed's own event
 
         assert signature_ok(token, delivery)

@@ -38,7 +38,7 @@ def _first_employee(gusto: GustoSession) -> dict:
 
 
 def _events_about(gusto: GustoSession, entity_uuid: str) -> list[dict]:
-    feed = gusto.get("/v1/events", limit="100", sort_order="desc").json()
+    feed = gusto.events(limit="100", sort_order="desc").json()
     return [e for e in feed if e["entity_uuid"] == entity_uuid]
 
 

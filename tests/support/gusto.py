@@ -32,15 +32,21 @@ def refresh(
 
 @dataclass
 class GustoSession:
-    """A company token and a client that sends it, in the spec's API version."""
+    """A company token and a client that sends it, in the spec's API version; `system` sends
+    the application's system token (the events feed and webhook subscriptions take only it)."""
 
     sandbox: SandboxProcess
     client: httpx.Client
     access_token: str
     company_uuid: str
+    system: httpx.Client
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.client.get(path, params=params or None)
+
+    def events(self, **params: Any) -> httpx.Response:
+        """This company's events feed (a system token, `resource_uuid` naming the company)."""
+        return self.system.get("/v1/events", params={"resource_uuid": self.company_uuid, **params})
 
     def validate(self, response: httpx.Response) -> httpx.Response:
         """Validate a real answer against Gusto's spec and hand it back."""
@@ -54,17 +60,33 @@ class GustoSession:
 
     def close(self) -> None:
         self.client.close()
+        self.system.close()
+
+
+def _client(sandbox: SandboxProcess, access_token: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=gusto_root(sandbox),
+        headers={"Authorization": f"Bearer {access_token}", "X-Gusto-API-Version": SPEC_VERSION},
+        timeout=10,
+    )
+
+
+def system_token(sandbox: SandboxProcess) -> str:
+    token = httpx.post(
+        gusto_root(sandbox) + "/oauth/token",
+        json={**CLIENT, "grant_type": "system_access"},
+        headers={"X-Gusto-API-Version": SPEC_VERSION},
+        timeout=10,
+    )
+    return token.raise_for_status().json()["access_token"]
 
 
 def open_session(sandbox: SandboxProcess, refresh_token: str = "sandbox-refresh") -> GustoSession:
     token = refresh(sandbox, refresh_token)
     token.raise_for_status()
     access = token.json()["access_token"]
-    client = httpx.Client(
-        base_url=gusto_root(sandbox),
-        headers={"Authorization": f"Bearer {access}", "X-Gusto-API-Version": SPEC_VERSION},
-        timeout=10,
-    )
+    client = _client(sandbox, access)
     info = client.get("/v1/token_info")
     info.raise_for_status()
-    return GustoSession(sandbox, client, access, info.json()["resource"]["uuid"])
+    company = info.json()["resource"]["uuid"]
+    return GustoSession(sandbox, client, access, company, _client(sandbox, system_token(sandbox)))

@@ -26,7 +26,13 @@ from vendor_sandbox.context import Ctx, SandboxContext
 from vendor_sandbox.gusto import auth, backend, events, queries, render, subscriptions
 from vendor_sandbox.gusto.errors import oauth_error, unprocessable
 from vendor_sandbox.gusto.pagination import PageRequest, page_headers, page_request
-from vendor_sandbox.gusto.routing import AnyGrant, ApiVersion, CompanyScope, GustoRoute
+from vendor_sandbox.gusto.routing import (
+    AnyGrant,
+    ApiVersion,
+    CompanyScope,
+    GustoRoute,
+    SystemGrant,
+)
 from vendor_sandbox.gusto.versioning import numeric_token_timestamps
 
 router = APIRouter(route_class=GustoRoute)
@@ -636,14 +642,14 @@ def get_payroll(
 @router.get("/v1/events")
 def list_events(
     ctx: Ctx,
-    grant: AnyGrant,
+    grant: SystemGrant,
     starting_after_uuid: str | None = None,
     resource_uuid: str | None = None,
     limit: str | None = None,
     event_type: str | None = None,
     sort_order: Literal["asc", "desc"] | None = None,
 ) -> Response:
-    """The change feed: a company token reads its company's events, a system token all."""
+    """The change feed of every company, or of `resource_uuid`'s (a system token only)."""
     _, now_ts = _now(ctx)
     feed = events.list_events(
         ctx.store.connection(),
@@ -662,12 +668,12 @@ def list_events(
 
 
 @router.get("/v1/webhook_subscriptions")
-def list_subscriptions(ctx: Ctx, grant: AnyGrant) -> Response:
+def list_subscriptions(ctx: Ctx, grant: SystemGrant) -> Response:
     return json(subscriptions.list_all(ctx.store.connection()))
 
 
 @router.post("/v1/webhook_subscriptions")
-def create_subscription(body: JsonBody, ctx: Ctx, grant: AnyGrant) -> Response:
+def create_subscription(body: JsonBody, ctx: Ctx, grant: SystemGrant) -> Response:
     now_iso, _ = _now(ctx)
     with ctx.store.transaction() as conn:
         created = subscriptions.create(conn, body, now_iso)
@@ -676,20 +682,20 @@ def create_subscription(body: JsonBody, ctx: Ctx, grant: AnyGrant) -> Response:
 
 
 @router.get("/v1/webhook_subscriptions/{subscription_uuid}")
-def get_subscription(subscription_uuid: str, ctx: Ctx, grant: AnyGrant) -> Response:
+def get_subscription(subscription_uuid: str, ctx: Ctx, grant: SystemGrant) -> Response:
     return json(subscriptions.get(ctx.store.connection(), subscription_uuid))
 
 
 @router.put("/v1/webhook_subscriptions/{subscription_uuid}")
 def update_subscription(
-    subscription_uuid: str, body: JsonBody, ctx: Ctx, grant: AnyGrant
+    subscription_uuid: str, body: JsonBody, ctx: Ctx, grant: SystemGrant
 ) -> Response:
     with ctx.store.transaction() as conn:
         return json(subscriptions.update(conn, subscription_uuid, body))
 
 
 @router.delete("/v1/webhook_subscriptions/{subscription_uuid}")
-def delete_subscription(subscription_uuid: str, ctx: Ctx, grant: AnyGrant) -> Response:
+def delete_subscription(subscription_uuid: str, ctx: Ctx, grant: SystemGrant) -> Response:
     with ctx.store.transaction() as conn:
         subscriptions.delete(conn, subscription_uuid)
     return Response(status_code=204)
@@ -697,14 +703,14 @@ def delete_subscription(subscription_uuid: str, ctx: Ctx, grant: AnyGrant) -> Re
 
 @router.put("/v1/webhook_subscriptions/{subscription_uuid}/verify")
 def verify_subscription(
-    subscription_uuid: str, body: JsonBody, ctx: Ctx, grant: AnyGrant
+    subscription_uuid: str, body: JsonBody, ctx: Ctx, grant: SystemGrant
 ) -> Response:
     with ctx.store.transaction() as conn:
         return json(subscriptions.verify(conn, subscription_uuid, body))
 
 
 @router.get("/v1/webhook_subscriptions/{subscription_uuid}/request_verification_token")
-def request_verification_token(subscription_uuid: str, ctx: Ctx, grant: AnyGrant) -> Response:
+def request_verification_token(subscription_uuid: str, ctx: Ctx, grant: SystemGrant) -> Response:
     now_iso, _ = _now(ctx)
     with ctx.store.transaction() as conn:
         subscriptions.request_verification_token(conn, subscription_uuid, now_iso)

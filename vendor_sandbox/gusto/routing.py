@@ -115,10 +115,18 @@ def company_of(grant: Annotated[Grant, Depends(current_grant)]) -> str:
     return grant.company_uuid
 
 
+def system_grant(grant: Annotated[Grant, Depends(current_grant)]) -> Grant:
+    """A system access token: the events feed and webhook subscriptions are the application's."""
+    if grant.company_uuid is not None:
+        raise forbidden("This endpoint requires a system access token")
+    return grant
+
+
 def api_version(request: Request) -> str:
     return request.state.gusto_version
 
 
 AnyGrant = Annotated[Grant, Depends(current_grant)]
 CompanyScope = Annotated[str, Depends(company_of)]
+SystemGrant = Annotated[Grant, Depends(system_grant)]
 ApiVersion = Annotated[str, Depends(api_version)]
