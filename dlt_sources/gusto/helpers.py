@@ -8,7 +8,8 @@ Vendor quirks handled here:
 - Lists answer a bare JSON array; the page's place travels in `X-Total-Pages` headers.
 - The change feed (`/v1/events`) takes the application's system token (`grant_type=
   system_access`) and serves every company's events unless `resource_uuid` names one; it pages
-  by cursor (`starting_after_uuid`) and answers `X-Has-Next-Page`; an unknown (or expired)
+  by cursor (`starting_after_uuid`) and answers `X-Has-Next-Page` (the sandbox does; the spec
+  does not say, so a full page also means more); an unknown (or expired)
   cursor answers 422.
 - Payroll lists refuse windows over a year and end dates over three months ahead; business
   "today" is not served anywhere, so the last window's end is found by bisection on that 422.
@@ -237,7 +238,11 @@ class GustoClient:
                 raise
             page = response.json()
             events.extend(page)
-            if not page or response.headers.get("X-Has-Next-Page", "false") != "true":
+            # `X-Has-Next-Page` is not in Gusto's spec: without it, a full page means more.
+            more = response.headers.get("X-Has-Next-Page")
+            if not page or (
+                more != "true" if more is not None else len(page) < settings.EVENTS_LIMIT
+            ):
                 return events
             cursor = page[-1]["uuid"]
 

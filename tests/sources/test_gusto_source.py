@@ -22,8 +22,10 @@ import dlt
 import duckdb
 import httpx
 import pytest
+import requests
 
 from dlt_sources.common.config import load_instances
+from dlt_sources.common.http import retrying_session
 from dlt_sources.common.quarantine import validated
 from dlt_sources.common.sandbox_profile import SANDBOX_SECRETS
 from dlt_sources.gusto import (
@@ -270,6 +272,32 @@ def test_expired_feed_cursor_falls_back_to_a_full_read(aimed) -> None:
     assert delta.full and delta.cursor is not None
     assert len(payrolls) == company_payrolls
     assert all(p["employee_compensations"] for p in payrolls)
+
+
+def test_the_feed_is_read_to_its_end_without_the_next_page_header(aimed, monkeypatch) -> None:
+    # `X-Has-Next-Page` is the sandbox's, not in Gusto's spec: without it, a full page of
+    # events means there may be more, so the read goes on until a short page.
+    (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+    with_header = GustoClient(us)
+    (first,) = with_header.get(
+        "/v1/events",
+        {"resource_uuid": with_header.company, "sort_order": "asc", "limit": 1},
+        system=True,
+    ).json()
+    expected = [e["uuid"] for e in with_header.events_after(first["uuid"])]
+    monkeypatch.setattr(gusto_settings, "EVENTS_LIMIT", 1)
+    session = retrying_session()
+
+    def drop_header(response: requests.Response, *args: object, **kwargs: object) -> None:
+        response.headers.pop("X-Has-Next-Page", None)
+
+    session.hooks["response"].append(drop_header)
+    without_header = GustoClient(us, session=session)
+
+    read = [e["uuid"] for e in without_header.events_after(first["uuid"])]
+
+    assert len(expected) >= 3  # several pages of one
+    assert read == expected
 
 
 def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) -> None:
