@@ -83,9 +83,12 @@ def _resource(
         for instance in instances:
             cursors = state.setdefault(instance.source_relation, {})
             client = client_for(instance)
+            since = cursors.get("modified")
             yield from _changed_rows(client, table, instance, cursors)
             if table.deleted_types:
                 yield from _tombstones(client, table, instance, cursors)
+            if table.name == "transaction_lines" and since is not None:
+                yield from _removed_lines(client, table, instance, since)
 
     resource = dlt.resource(rows, name=table.name)
     # The quarantine table's hints are set first, as a table variant of an otherwise bare
@@ -167,8 +170,42 @@ def _tombstones(
         cursors["deleted"] = max(cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"])
 
 
+def _removed_lines(
+    client: NetSuiteClient, table: Table, instance: Instance, since: str
+) -> Iterator[TDataItem]:
+    """Tombstones for lines a journal edited since `since` no longer has.
+
+    `deletedrecord` lists whole records only: a line taken out of a journal that still exists
+    leaves no trace but the journal's `lastmodifieddate`. So the lines the warehouse holds of each
+    journal modified since the last run are compared with the lines NetSuite has now.
+    """
+    where = f"lastmodifieddate >= {to_date(since)}"
+    for journals in client.keyset(
+        "transaction", ["id", "lastmodifieddate"], ("lastmodifieddate", "id"), where
+    ):
+        ids = [int(j["id"]) for j in journals]
+        held = set(_loaded_line_keys(instance.source_relation, ids))
+        if not held:
+            continue
+        marks = ", ".join(str(i) for i in ids)
+        current = {
+            int(line["uniquekey"])
+            for lines in client.keyset(
+                "transactionline", ["uniquekey"], ("uniquekey",), f"transaction IN ({marks})"
+            )
+            for line in lines
+        }
+        gone = sorted(held - current)
+        if gone:
+            tombstones = [
+                {"source_relation": instance.source_relation, table.key: key, "_deleted": True}
+                for key in gone
+            ]
+            yield arrow_page(tombstones, arrow_schema(table))
+
+
 def _loaded_line_keys(source_relation: str, transaction_ids: list[int]) -> list[int]:
-    """Uniquekeys the warehouse holds for lines of the given (deleted) transactions."""
+    """Uniquekeys the warehouse holds for lines of the given transactions."""
     if not transaction_ids:
         return []
     pipeline = dlt.current.pipeline()

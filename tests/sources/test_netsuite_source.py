@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import dlt
@@ -34,8 +35,8 @@ from tests.sources.netsuite_helpers import (
     suiteql,
     warehouse_values,
 )
-from tests.support.sandbox_process import REPO, SandboxProcess
-from tests.support.sources import faults_injected
+from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.sources import faults_injected, point_sources_at
 
 SOURCE_RELATION = "netsuite_sandbox"
 INCREMENTAL = [t.name for t in SPECS.values() if t.cursor]
@@ -135,6 +136,50 @@ def test_second_run_reads_only_changes_and_applies_deletes(
         assert warehouse_values(
             warehouse, f"select count(*) from raw_netsuite.{table} where {key} = {value}"
         ) == [(0,)], table
+
+
+def test_a_line_taken_out_of_a_journal_is_deleted(tmp_path: Path, monkeypatch) -> None:
+    # `deletedrecord` lists whole records: a line a person takes out of a journal that stays
+    # leaves only the journal's lastmodifieddate, so the lines of journals modified since the
+    # last run are compared with NetSuite's.
+    sandbox = start_sandbox(tmp_path / "sandbox", rate_limits=False)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        warehouse = tmp_path / "warehouse.duckdb"
+        pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        pipeline.run(netsuite_source())
+        now = httpx.get(sandbox.base("control") + "/clock", timeout=30).json()["business_now"]
+        with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+            journal, removed = conn.execute(
+                'select "transaction", max(uniquekey) from ns_transactionline '
+                'group by "transaction" having count(*) > 2 order by "transaction" limit 1'
+            ).fetchone()
+            conn.execute("delete from ns_transactionline where uniquekey = ?", (removed,))
+            conn.execute(
+                "update ns_transaction set lastmodifieddate = ? where id = ?", (now, journal)
+            )
+            kept = [
+                key
+                for (key,) in conn.execute(
+                    'select uniquekey from ns_transactionline where "transaction" = ? '
+                    "order by uniquekey",
+                    (journal,),
+                )
+            ]
+
+        pipeline.run(netsuite_source())
+
+        held = warehouse_values(
+            warehouse,
+            "select uniquekey from raw_netsuite.transaction_lines "
+            f'where "transaction" = {journal} order by uniquekey',
+        )
+        assert [key for (key,) in held] == kept  # the other lines stay
+        truth = truth_counts(sandbox, "netsuite")
+        assert raw_counts(warehouse, "netsuite", TABLES) == truth
+        assert all(n == 0 for n in duplicate_keys(warehouse).values())
+    finally:
+        sandbox.stop()
 
 
 CHILD = """
