@@ -97,18 +97,18 @@ class GustoClient:
     def _refresh(self) -> None:
         """A new company access token, from the company's newest refresh token (Gusto rotates)."""
         company = f"{self.instance.base_url} {self.instance.name}"
-        self.token_store.exchange(company, self.instance.secrets["refresh_token"], self._exchange)
+        configured = self.instance.secrets["refresh_token"]
+        # The access token is kept only once the answered refresh token is stored.
+        self._company_token.keep(self.token_store.exchange(company, configured, self._exchange))
 
-    def _exchange(self, refresh_token: str) -> str | None:
-        """Exchange `refresh_token` for a company access token; the refresh token Gusto answers."""
-        answer = self._token_answer(
+    def _exchange(self, refresh_token: str) -> dict[str, Any]:
+        """Gusto's answer to exchanging `refresh_token` (access and new refresh token)."""
+        return self._token_answer(
             {"grant_type": "refresh_token", "refresh_token": refresh_token},
             "client_id, client_secret and refresh_token (Gusto rotates refresh tokens: the "
             f"newest is kept in {self.token_store.path}, and a newly configured refresh_token "
             "replaces it)",
         )
-        self._company_token.keep(answer)
-        return answer.get("refresh_token")
 
     def _refresh_system(self) -> None:
         """A system access token of the application (the events feed and webhook subscriptions)."""
@@ -161,10 +161,9 @@ class GustoClient:
             "Accept": "application/json",
         }
 
-    def forget_token(self) -> None:
-        """Drop the access tokens (a 401: expired or revoked); the next call refreshes."""
-        self._company_token.forget()
-        self._system_token.forget()
+    def forget_token(self, *, system: bool = False) -> None:
+        """Drop an access token (a 401: expired or revoked); the next call refreshes it."""
+        (self._system_token if system else self._company_token).forget()
 
     def get(
         self, path: str, params: dict[str, Any] | None = None, *, system: bool = False
@@ -173,7 +172,8 @@ class GustoClient:
         url = self.instance.base_url + path
         response = self.session.get(url, params=params, headers=self.auth_headers(system=system))
         if response.status_code == 401:
-            self.forget_token()  # expired or revoked: one refresh, then the answer stands
+            # Expired or revoked: one refresh, then the answer stands.
+            self.forget_token(system=system)
             response = self.session.get(
                 url, params=params, headers=self.auth_headers(system=system)
             )

@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dlt
 
@@ -67,23 +68,35 @@ class RefreshTokenStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
+        # The rename itself must survive a power loss, or the old (retired) token comes back.
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
-    def exchange(self, company: str, configured: str, refresh: Callable[[str], str | None]) -> None:
+    def exchange(
+        self, company: str, configured: str, refresh: Callable[[str], dict[str, Any]]
+    ) -> dict[str, Any]:
         """Call `refresh` with the company's newest token; keep the token it answers, if new.
 
         `company` names the tenant (base URL and instance); `configured` is the token from the
-        settings. `refresh` returns the refresh token Gusto answered (None: it answered none).
+        settings. `refresh` returns Gusto's token answer, handed back only once its refresh
+        token is on disk: an access token used before that would retire the old refresh token
+        while the new one could still be lost (a full disk, an unwritable directory).
         """
         with self._locked() as entries:
             entry = entries.get(company)
             current = configured
             if entry is not None and entry["configured"] == _fingerprint(configured):
                 current = entry["refresh_token"]
-            answered = refresh(current)
+            answer = refresh(current)
+            answered = answer.get("refresh_token")
             if answered is None or answered == current:
-                return
+                return answer
             entries[company] = {
                 "configured": _fingerprint(configured),
                 "refresh_token": answered,
             }
             self._write(entries)
+            return answer

@@ -37,6 +37,7 @@ from dlt_sources.gusto import (
 from dlt_sources.gusto import settings as gusto_settings
 from dlt_sources.gusto.helpers import GustoClient, InstanceSync
 from dlt_sources.gusto.settings import SECRET_KEYS
+from dlt_sources.gusto.token_store import RefreshTokenStore
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import UNTYPED_COLUMNS_WARNING, raw_counts, truth_counts
 from tests.support.gusto import open_session, refresh
@@ -415,6 +416,31 @@ def test_rotated_refresh_tokens_carry_from_run_to_run(tmp_path, monkeypatch) -> 
         assert client.company  # refreshed with the configured token: the stored one is dead
         entry = json.loads(store.read_text())[us_company]
         assert entry["refresh_token"] not in (reauthorised, kept[1][us_company])
+    finally:
+        sandbox.stop()
+
+
+def test_no_access_token_is_used_before_its_refresh_token_is_stored(tmp_path, monkeypatch) -> None:
+    # Using the new access token retires the old refresh token: if the new refresh token
+    # could not be stored (a full disk), using it anyway would leave no working token at all.
+    sandbox = start_sandbox(tmp_path / "rotating", rate_limits=False, rotate_refresh_tokens=True)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+
+        def disk_full(self: RefreshTokenStore, entries: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        with monkeypatch.context() as failing:
+            failing.setattr(RefreshTokenStore, "_write", disk_full)
+            client = GustoClient(us, token_store=RefreshTokenStore(tmp_path / "full.json"))
+            for _ in range(2):  # a caller that goes on after the error, as the push engine does
+                with pytest.raises(OSError):
+                    _ = client.company
+
+        # Nothing was used, so the configured token still works: nothing to re-authorise.
+        kept = GustoClient(us, token_store=RefreshTokenStore(tmp_path / "tokens.json"))
+        assert kept.company
     finally:
         sandbox.stop()
 
