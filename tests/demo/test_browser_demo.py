@@ -217,8 +217,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 
 
 def _graphql(demo: Demo, query: str, **variables: str) -> dict:
+    # A launch waits for the run's process to be started: seconds on a busy 2-core machine.
     reply = httpx.post(
-        f"{demo.ui}/graphql", json={"query": query, "variables": variables}, timeout=10
+        f"{demo.ui}/graphql", json={"query": query, "variables": variables}, timeout=60
     )
     reply.raise_for_status()
     body = reply.json()
