@@ -88,7 +88,7 @@ def _resource(
             if table.deleted_types:
                 yield from _tombstones(client, table, instance, cursors)
             if table.name == "transaction_lines" and since is not None:
-                yield from _removed_lines(client, table, instance, since)
+                yield from _removed_lines(client, table, instance, cursors, since)
 
     resource = dlt.resource(rows, name=table.name)
     # The quarantine table's hints are set first, as a table variant of an otherwise bare
@@ -171,18 +171,22 @@ def _tombstones(
 
 
 def _removed_lines(
-    client: NetSuiteClient, table: Table, instance: Instance, since: str
+    client: NetSuiteClient, table: Table, instance: Instance, cursors: dict[str, str], since: str
 ) -> Iterator[TDataItem]:
-    """Tombstones for lines a journal edited since `since` no longer has.
+    """Tombstones for lines a journal modified since the last check no longer has.
 
     `deletedrecord` lists whole records only: a line taken out of a journal that still exists
     leaves no trace but the journal's `lastmodifieddate`. So the lines the warehouse holds of each
-    journal modified since the last run are compared with the lines NetSuite has now.
+    journal modified since the last check are compared with the lines NetSuite has now. The
+    check keeps its own cursor (`journals`, the newest journal stamp it saw; the lines' cursor
+    before the first check), which header-only edits and removals move too.
     """
-    where = f"lastmodifieddate >= {to_date(since)}"
+    start = cursors.get("journals", since)
+    where = f"lastmodifieddate >= {to_date(start)}"
     for journals in client.keyset(
         "transaction", ["id", "lastmodifieddate"], ("lastmodifieddate", "id"), where
     ):
+        cursors["journals"] = max(cursors.get("journals", start), journals[-1]["lastmodifieddate"])
         ids = [int(j["id"]) for j in journals]
         held = set(_loaded_line_keys(instance.source_relation, ids))
         if not held:

@@ -175,6 +175,8 @@ def test_a_line_taken_out_of_a_journal_is_deleted(tmp_path: Path, monkeypatch) -
             f'where "transaction" = {journal} order by uniquekey',
         )
         assert [key for (key,) in held] == kept  # the other lines stay
+        # The check's own cursor moved to that journal's stamp (a header-only edit moves it too).
+        assert _cursors(pipeline, "transaction_lines")["journals"] == now
         truth = truth_counts(sandbox, "netsuite")
         assert raw_counts(warehouse, "netsuite", TABLES) == truth
         assert all(n == 0 for n in duplicate_keys(warehouse).values())
