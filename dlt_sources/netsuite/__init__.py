@@ -162,11 +162,7 @@ def _tombstones(
         else:
             keys = ids
         if keys:
-            tombstones = [
-                {"source_relation": instance.source_relation, table.key: key, "_deleted": True}
-                for key in keys
-            ]
-            yield arrow_page(tombstones, arrow_schema(table)) if table.arrow else tombstones
+            yield _tombstone_rows(table, instance, keys)
         cursors["deleted"] = max(cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"])
 
 
@@ -201,11 +197,16 @@ def _removed_lines(
         }
         gone = sorted(held - current)
         if gone:
-            tombstones = [
-                {"source_relation": instance.source_relation, table.key: key, "_deleted": True}
-                for key in gone
-            ]
-            yield arrow_page(tombstones, arrow_schema(table))
+            yield _tombstone_rows(table, instance, gone)
+
+
+def _tombstone_rows(table: Table, instance: Instance, keys: list[int]) -> TDataItem:
+    """Rows that delete `keys` of `table` on merge (`_deleted` carries dlt's hard_delete)."""
+    tombstones = [
+        {"source_relation": instance.source_relation, table.key: key, "_deleted": True}
+        for key in keys
+    ]
+    return arrow_page(tombstones, arrow_schema(table)) if table.arrow else tombstones
 
 
 def _loaded_line_keys(source_relation: str, transaction_ids: list[int]) -> list[int]:
