@@ -24,7 +24,7 @@ import httpx
 import pytest
 import requests
 
-from dlt_sources.common.config import load_instances
+from dlt_sources.common.config import Instance, load_instances
 from dlt_sources.common.http import retrying_session
 from dlt_sources.common.quarantine import validated
 from dlt_sources.common.sandbox_profile import SANDBOX_SECRETS
@@ -82,6 +82,12 @@ def duplicate_keys(warehouse: Path) -> dict[str, int]:
 SANDBOX_REFRESH_TOKENS = [
     SANDBOX_SECRETS["gusto"][name]["refresh_token"] for name in ("us", "uk", "de")
 ]
+
+
+def _gusto_instance(name: str) -> Instance:
+    """One configured Gusto instance, as the source loads it (env, config, fixtures)."""
+    (instance,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == name]
+    return instance
 
 
 def test_first_run_lands_every_table_equal_to_truth(
@@ -260,8 +266,7 @@ def test_second_run_fetches_only_the_changes(aimed, pipeline_for, warehouse) -> 
 
 def test_expired_feed_cursor_falls_back_to_a_full_read(aimed) -> None:
     """A cursor the feed no longer knows (422) makes the payrolls a full re-read."""
-    instances = load_instances("gusto", ("client_id", "client_secret", "refresh_token"))
-    instance = next(i for i in instances if i.name == "us")
+    instance = _gusto_instance("us")
     sync = InstanceSync(GustoClient(instance))
     delta = sync.delta("00000000-0000-4000-8000-000000000000")
     payrolls = sync.payrolls(delta, "2020-01-01")
@@ -278,7 +283,7 @@ def test_expired_feed_cursor_falls_back_to_a_full_read(aimed) -> None:
 def test_the_feed_is_read_to_its_end_without_the_next_page_header(aimed, monkeypatch) -> None:
     # `X-Has-Next-Page` is the sandbox's, not in Gusto's spec: without it, a full page of
     # events means there may be more, so the read goes on until a short page.
-    (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+    us = _gusto_instance("us")
     with_header = GustoClient(us)
     (first,) = with_header.get(
         "/v1/events",
@@ -411,7 +416,7 @@ def test_rotated_refresh_tokens_carry_from_run_to_run(tmp_path, monkeypatch) -> 
         monkeypatch.setenv("SOURCES__GUSTO__US__REFRESH_TOKEN", reauthorised)
         monkeypatch.setenv("SOURCES__GUSTO__US__CLIENT_ID", "sandbox-client")
         monkeypatch.setenv("SOURCES__GUSTO__US__CLIENT_SECRET", "sandbox-secret")
-        (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+        us = _gusto_instance("us")
         client = GustoClient(us)
         assert client.company  # refreshed with the configured token: the stored one is dead
         entry = json.loads(store.read_text())[us_company]
@@ -426,7 +431,7 @@ def test_no_access_token_is_used_before_its_refresh_token_is_stored(tmp_path, mo
     sandbox = start_sandbox(tmp_path / "rotating", rate_limits=False, rotate_refresh_tokens=True)
     try:
         point_sources_at(monkeypatch, sandbox)
-        (us,) = [i for i in load_instances("gusto", SECRET_KEYS) if i.name == "us"]
+        us = _gusto_instance("us")
 
         def disk_full(self: RefreshTokenStore, entries: object) -> None:
             raise OSError(28, "No space left on device")
