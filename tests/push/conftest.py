@@ -7,7 +7,8 @@ as a user on a bad day would live it (`pushed`):
 1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes);
 2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch, while a
    request it sent is still unanswered (the sandbox holding it as a slow answer);
-3. the push run is started again, still under heavy faults, and finishes, some deltas dead;
+3. the push run is started again, under heavy faults with half the requests failing, and
+   finishes, some deltas dead;
 4. the faults are lifted and `crosswalk replay` re-sends the dead letters;
 5. `crosswalk run` (re-ingest, rebuild, push what is left), then `crosswalk run` once more.
 
@@ -66,6 +67,7 @@ KILL_AFTER_ATTEMPTS = 12  # ledger rows with a request before the push run is ki
 SLOW_RATE = 0.15
 SLOW_SECONDS = 5.0
 OPEN_FOR_SECONDS = 0.5
+RERUN_ERROR_RATE = 0.5  # the push run after the kill, before the replay
 
 
 def validated(delta: Delta) -> Any:
@@ -262,7 +264,9 @@ def pushed(firm: Firm) -> Iterator[Pushed]:
     firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS)
     try:
         killed_run_rows = _kill_mid_batch(firm)
-        firm.set_faults("heavy")
+        # Half the requests fail: with three attempts each, some deltas surely die (at 25%,
+        # a run with a few dozen deltas left none dead now and then) for the replay to send.
+        firm.set_faults("heavy", error_rate=RERUN_ERROR_RATE)
         # Under heavy faults a push run may end with failed steps (a circuit, dead letters); what
         # matters is what the ledger and the targets hold afterwards.
         cli(firm.env, "run", "--select", "group:push")
