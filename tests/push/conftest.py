@@ -264,7 +264,7 @@ def pushed(firm: Firm) -> Iterator[Pushed]:
     firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS)
     try:
         killed_run_rows = _kill_mid_batch(firm)
-        # Half the requests fail: with three attempts each, some deltas surely die (at 25%,
+        # Half the requests fail: with three attempts each, some deltas all but surely die (at 25%,
         # a run with a few dozen deltas left none dead now and then) for the replay to send.
         firm.set_faults("heavy", error_rate=RERUN_ERROR_RATE)
         # Under heavy faults a push run may end with failed steps (a circuit, dead letters); what
