@@ -29,6 +29,7 @@ from dlt_sources.netsuite.helpers import (
     NetSuiteClient,
     arrow_page,
     arrow_schema,
+    latest,
     to_date,
     typed,
 )
@@ -120,7 +121,7 @@ def _changed_rows(
     else:
         where, order = None, (table.key,)
     schema = arrow_schema(table) if table.arrow else None
-    for items in client.keyset(table.record, list(table.columns), order, where):
+    for items in client.keyset(table.record, table.columns, order, where):
         page = [typed(item, table, instance.source_relation) for item in items]
         checked = validated(
             page,
@@ -142,7 +143,7 @@ def _changed_rows(
                 yield arrow_page(valid, schema)
         if table.cursor and items[-1].get(table.cursor):
             # Pages are ordered by the cursor: the last item holds the page's latest stamp.
-            cursors["modified"] = max(
+            cursors["modified"] = latest(
                 cursors.get("modified", INITIAL_CURSOR), items[-1][table.cursor]
             )
 
@@ -154,7 +155,7 @@ def _tombstones(
     start = cursors.get("deleted", INITIAL_CURSOR)
     kinds = ", ".join(f"'{kind}'" for kind in table.deleted_types)
     where = f"LOWER(recordtype) IN ({kinds}) AND deleteddate >= {to_date(start)}"
-    columns = ["id", "recordtype", "recordid", "deleteddate"]
+    columns = {"id": "int", "recordtype": "text", "recordid": "int", "deleteddate": "datetime"}
     for items in client.keyset("deletedrecord", columns, ("deleteddate", "id"), where):
         ids = [int(item["recordid"]) for item in items]
         if table.name == "transaction_lines":
@@ -163,7 +164,9 @@ def _tombstones(
             keys = ids
         if keys:
             yield _tombstone_rows(table, instance, keys)
-        cursors["deleted"] = max(cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"])
+        cursors["deleted"] = latest(
+            cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"]
+        )
 
 
 def _removed_lines(
@@ -179,10 +182,11 @@ def _removed_lines(
     """
     start = cursors.get("journals", since)
     where = f"lastmodifieddate >= {to_date(start)}"
-    for journals in client.keyset(
-        "transaction", ["id", "lastmodifieddate"], ("lastmodifieddate", "id"), where
-    ):
-        cursors["journals"] = max(cursors.get("journals", start), journals[-1]["lastmodifieddate"])
+    columns = {"id": "int", "lastmodifieddate": "datetime"}
+    for journals in client.keyset("transaction", columns, ("lastmodifieddate", "id"), where):
+        cursors["journals"] = latest(
+            cursors.get("journals", start), journals[-1]["lastmodifieddate"]
+        )
         ids = [int(j["id"]) for j in journals]
         held = set(_loaded_line_keys(instance.source_relation, ids))
         if not held:
@@ -191,7 +195,7 @@ def _removed_lines(
         current = {
             int(line["uniquekey"])
             for lines in client.keyset(
-                "transactionline", ["uniquekey"], ("uniquekey",), f"transaction IN ({marks})"
+                "transactionline", {"uniquekey": "int"}, ("uniquekey",), f"transaction IN ({marks})"
             )
             for line in lines
         }

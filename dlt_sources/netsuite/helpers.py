@@ -9,6 +9,8 @@ Quirks handled here:
   query `WHERE (cursor, key) > (last seen) ORDER BY cursor, key`, offset 0), never by offsets.
 - Every value is a string and NULL fields are left out of an item: rows are completed with None
   and typed by the column kinds of `settings.TABLES`.
+- Dates come back in the user's date format preference, without the time, unless selected
+  through TO_CHAR: every date and datetime column is (`select_list`).
 - Accounts allow few concurrent requests (5 in a sandbox; 429 beyond): the client sends one
   request at a time.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,6 +34,7 @@ from requests_oauthlib import OAuth1
 from dlt_sources.common.config import Instance
 from dlt_sources.common.http import retrying_session
 from dlt_sources.netsuite.settings import (
+    DATE_FORMAT,
     PAGE_SIZE,
     SUITEQL_PATH,
     TO_DATE_FORMAT,
@@ -105,13 +108,18 @@ class NetSuiteClient:
         return orjson.loads(response.content)
 
     def keyset(
-        self, record: str, columns: list[str], order: tuple[str, ...], where: str | None
+        self,
+        record: str,
+        columns: Mapping[str, str],
+        order: tuple[str, ...],
+        where: str | None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of `record` ordered by the `order` columns, each read after the previous page.
 
         Args:
             record: SuiteQL record type.
-            columns: columns to select (must include the `order` columns).
+            columns: column -> kind to select (must include the `order` columns); date and
+                datetime columns come back as 'YYYY-MM-DD' and 'YYYY-MM-DD HH:MM:SS'.
             order: one or two columns that order rows uniquely (cursor and key, or key).
             where: a fixed condition (e.g. the cursor's lower bound), or None.
         """
@@ -120,7 +128,7 @@ class NetSuiteClient:
             conditions = [where] if where else []
             if last is not None:
                 conditions.append(after(order, last))
-            query = f"SELECT {', '.join(columns)} FROM {record}"
+            query = f"SELECT {select_list(columns)} FROM {record}"
             if conditions:
                 query += " WHERE " + " AND ".join(f"({c})" for c in conditions)
             query += " ORDER BY " + ", ".join(order)
@@ -135,6 +143,28 @@ class NetSuiteClient:
             last = tuple(items[-1].get(c) for c in order)
 
 
+def select_list(columns: Mapping[str, str]) -> str:
+    """The SELECT list of `columns`: dates and stamps through TO_CHAR, under their own names."""
+    masks = {"date": DATE_FORMAT, "datetime": TO_DATE_FORMAT}
+    return ", ".join(
+        f"TO_CHAR({column}, '{masks[kind]}') AS {column}" if kind in masks else column
+        for column, kind in columns.items()
+    )
+
+
+def stamp_text(stamp: str) -> str:
+    """A cursor stamp as TO_CHAR renders it ('2026-03-01 09:00:00'), from that or ISO form.
+
+    Cursors saved before the source selected through TO_CHAR are ISO ('2026-03-01T09:00:00Z').
+    """
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def latest(*stamps: str) -> str:
+    """The latest of cursor stamps, in TO_CHAR's form (text order is time order there)."""
+    return max(stamp_text(stamp) for stamp in stamps)
+
+
 def after(order: tuple[str, ...], last: tuple[Any, ...]) -> str:
     """SuiteQL condition for rows after `last` in the order of `order` (keyset paging)."""
     if len(order) == 1:
@@ -145,9 +175,8 @@ def after(order: tuple[str, ...], last: tuple[Any, ...]) -> str:
 
 
 def to_date(stamp: str) -> str:
-    """A SuiteQL TO_DATE literal for an ISO timestamp ('2026-03-01T09:00:00Z')."""
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return f"TO_DATE('{moment.strftime('%Y-%m-%d %H:%M:%S')}', '{TO_DATE_FORMAT}')"
+    """A SuiteQL TO_DATE literal for a cursor stamp ('2026-03-01 09:00:00' or ISO)."""
+    return f"TO_DATE('{stamp_text(stamp)}', '{TO_DATE_FORMAT}')"
 
 
 def _as_datetime(value: str) -> datetime:

@@ -3,6 +3,10 @@
 Column names are SuiteQL's (lowercase). Every value arrives as a string, so each column carries
 the kind the client turns it into: `int` (ids and references), `decimal` (money, hours, rates),
 `date` ('YYYY-MM-DD'), `datetime` (lastmodifieddate stamps), `bool` ('T'/'F') or `text`.
+
+NetSuite renders a date field selected bare by the user's date format preference and without the
+time ('3/2/2026'), so date and datetime columns are selected through TO_CHAR with the masks below,
+the same whatever the preference; stamps are read as UTC (the integration user's time zone).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from dataclasses import dataclass
 SUITEQL_PATH = "/query/v1/suiteql"
 # SuiteQL's default and maximum page.
 PAGE_SIZE = 1000
-# TO_DATE format of the cursor literals (NetSuite's Oracle mask; the sandbox accepts it too).
+# Oracle masks: TO_CHAR of a datetime column and TO_DATE of a cursor literal (one mask, so a
+# stamp read is a stamp the next query's bound takes as it is), and TO_CHAR of a date column.
 TO_DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+DATE_FORMAT = "YYYY-MM-DD"
 # Where a first run starts reading changes and deletions: before any record existed.
-INITIAL_CURSOR = "1970-01-01T00:00:00Z"
+INITIAL_CURSOR = "1970-01-01 00:00:00"
 SECRET_KEYS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 
 

@@ -31,7 +31,12 @@ def suiteql(sandbox: SandboxProcess, q: str) -> list[dict]:
 
 
 def test_employee_record_matches_suiteql(sandbox: SandboxProcess) -> None:
-    row = suiteql(sandbox, "SELECT * FROM employee WHERE releasedate IS NOT NULL ORDER BY id")[0]
+    row = suiteql(
+        sandbox,
+        "SELECT e.*, TO_CHAR(e.releasedate, 'YYYY-MM-DD') AS released, "
+        'TO_CHAR(e.lastmodifieddate, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') AS modified '
+        "FROM employee e WHERE e.releasedate IS NOT NULL ORDER BY e.id",
+    )[0]
     record = rest(sandbox, f"/record/v1/employee/{row['id']}").json()
     assert record["id"] == row["id"]
     assert record["links"][0]["href"].endswith(f"/record/v1/employee/{row['id']}")
@@ -42,11 +47,12 @@ def test_employee_record_matches_suiteql(sandbox: SandboxProcess) -> None:
     )
     assert record["isInactive"] is (row["isinactive"] == "T")
     assert record["laborCost"] == float(row["laborcost"])
-    assert record["releaseDate"] == row["releasedate"]
+    # The Record API's dates are ISO whatever the user's date format preference SuiteQL uses.
+    assert record["releaseDate"] == row["released"]
     assert record["subsidiary"]["id"] == row["subsidiary"]
     subsidiary = rest(sandbox, f"/record/v1/subsidiary/{row['subsidiary']}").json()
     assert record["subsidiary"]["refName"] == subsidiary["name"]
-    assert record["lastModifiedDate"] == row["lastmodifieddate"]
+    assert record["lastModifiedDate"] == row["modified"]
     # Empty fields are left out: a record without a supervisor has no `supervisor` key.
     head = suiteql(sandbox, "SELECT id FROM employee WHERE supervisor IS NULL")[0]["id"]
     assert "supervisor" not in rest(sandbox, f"/record/v1/employee/{head}").json()

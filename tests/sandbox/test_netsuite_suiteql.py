@@ -8,7 +8,7 @@ implementation independent of both the sandbox and the `netsuite` library.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 import pytest
@@ -99,8 +99,39 @@ def test_joins_aggregates_and_aliases(sandbox: SandboxProcess) -> None:
     assert sum(counts) == int(total)
 
 
+def _preference(moment: date) -> str:
+    """How NetSuite shows a date by a US account's date format preference (M/D/YYYY)."""
+    return f"{moment.month}/{moment.day}/{moment.year}"
+
+
+def test_dates_come_back_by_the_user_preference_unless_to_char_formats_them(
+    sandbox: SandboxProcess,
+) -> None:
+    rows = items(
+        sandbox,
+        "SELECT id, lastmodifieddate, hiredate, "
+        "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS stamp, "
+        "TO_CHAR(lastmodifieddate, 'yyyy-mm-dd\"T\"hh24:mi:ss') AS iso, "
+        "TO_CHAR(hiredate, 'YYYY-MM-DD') AS hired FROM employee",
+    )
+    assert rows and all("hiredate" in row for row in rows)
+    for row in rows:
+        stamp = datetime.strptime(row["stamp"], "%Y-%m-%d %H:%M:%S")
+        # Bare, a date/time field is its date alone, in the preference's form.
+        assert row["lastmodifieddate"] == _preference(stamp), row
+        assert row["iso"] == stamp.isoformat(), row
+        assert row["hiredate"] == _preference(date.fromisoformat(row["hired"])), row
+    newest = max(datetime.strptime(row["stamp"], "%Y-%m-%d %H:%M:%S") for row in rows)
+    (latest,) = items(sandbox, "SELECT MAX(lastmodifieddate) AS newest FROM employee")
+    assert latest["newest"] == _preference(newest)
+
+
 def test_to_date_compares_timestamps_and_dates(sandbox: SandboxProcess) -> None:
-    rows = items(sandbox, "SELECT id, lastmodifieddate, hiredate FROM employee")
+    rows = items(
+        sandbox,
+        'SELECT id, TO_CHAR(lastmodifieddate, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') AS lastmodifieddate, '
+        "TO_CHAR(hiredate, 'YYYY-MM-DD') AS hiredate FROM employee",
+    )
     cutoff = "2026-02-01T00:00:00Z"
     expected = {r["id"] for r in rows if r["lastmodifieddate"] >= cutoff}
     got = items(
@@ -166,6 +197,8 @@ def test_suiteql_needs_prefer_transient(sandbox: SandboxProcess) -> None:
         ("SELECT id FROM employee WHERE ROWNUM <= 5", "ROWNUM"),
         ("SELECT id FROM employee UNION SELECT id FROM job", "UNION"),
         ("SELECT id FROM", "Syntax error"),
+        ("SELECT TO_CHAR(id) FROM employee", "TO_CHAR is supported for date fields only"),
+        ("SELECT TO_CHAR(hiredate, 'DY') FROM employee", "format 'DY' is not supported"),
     ],
 )
 def test_refused_queries_change_nothing(sandbox: SandboxProcess, q: str, named: str) -> None:

@@ -24,7 +24,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.common.config import MissingSetting
 from dlt_sources.netsuite import netsuite_source
-from dlt_sources.netsuite.helpers import to_date
+from dlt_sources.netsuite.helpers import latest, stamp_text, to_date
 from dlt_sources.netsuite.settings import TABLES as SPECS
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import raw_counts, truth_counts
@@ -76,6 +76,14 @@ def test_first_run_lands_every_table_equal_to_truth(
     ) == [(0,)]
     rows = sum(truth.values())
     assert rows / elapsed > 200, f"{rows} rows in {elapsed:.1f}s"
+
+
+def test_a_cursor_saved_in_iso_form_goes_on_in_the_to_char_form() -> None:
+    # Cursors were saved as SuiteQL's ISO text before the source selected dates through TO_CHAR;
+    # a run after the upgrade compares and bounds them as the same moments.
+    assert latest("2026-03-01T09:00:00Z", "2026-03-01 08:59:59") == "2026-03-01 09:00:00"
+    assert latest("2026-03-01T09:00:00Z", "2026-03-01 09:00:01") == "2026-03-01 09:00:01"
+    assert to_date("2026-03-01T09:00:00Z") == to_date("2026-03-01 09:00:00")
 
 
 def test_second_run_reads_only_changes_and_applies_deletes(
@@ -176,7 +184,7 @@ def test_a_line_taken_out_of_a_journal_is_deleted(tmp_path: Path, monkeypatch) -
         )
         assert [key for (key,) in held] == kept  # the other lines stay
         # The check's own cursor moved to that journal's stamp (a header-only edit moves it too).
-        assert _cursors(pipeline, "transaction_lines")["journals"] == now
+        assert _cursors(pipeline, "transaction_lines")["journals"] == stamp_text(now)
         truth = truth_counts(sandbox, "netsuite")
         assert raw_counts(warehouse, "netsuite", TABLES) == truth
         assert all(n == 0 for n in duplicate_keys(warehouse).values())

@@ -6,23 +6,28 @@ as SQLite; the client's text never reaches SQLite. Supported: one SELECT of colu
 `alias.*`, expressions and aggregates (COUNT, SUM, MIN, MAX, AVG) with optional DISTINCT, FROM one
 record type with an optional alias, [LEFT|RIGHT|FULL|INNER] JOIN ... ON among them, WHERE with
 comparisons, AND/OR/NOT, IN (list), IS [NOT] NULL, BETWEEN, LIKE, GROUP BY, HAVING, ORDER BY,
-CASE, a few scalar functions (UPPER, LOWER, NVL/COALESCE, TRIM, LENGTH, SUBSTR, ROUND, ABS, MOD)
-and TO_DATE / TO_TIMESTAMP of literals. Anything else (DML, subqueries, unions, unknown record
-types or fields, ROWNUM, FETCH FIRST, bind variables, BUILTIN.DF, TO_CHAR) is refused with 400
-naming the problem, worded as NetSuite words search errors.
+CASE, a few scalar functions (UPPER, LOWER, NVL/COALESCE, TRIM, LENGTH, SUBSTR, ROUND, ABS, MOD),
+TO_DATE / TO_TIMESTAMP of literals and TO_CHAR of a date field with a date mask. Anything else
+(DML, subqueries, unions, unknown record types or fields, ROWNUM, FETCH FIRST, bind variables,
+BUILTIN.DF, TO_CHAR of other values) is refused with 400 naming the problem, worded as NetSuite
+words search errors.
 
 Dates: lastmodifieddate-style fields are stored 'YYYY-MM-DDTHH:MM:SSZ' and date fields
 'YYYY-MM-DD'. A TO_DATE literal becomes the timestamp text; a date field compared with one is
 widened to midnight ('YYYY-MM-DDT00:00:00Z'), so both kinds compare correctly as text.
 
 Results: every value is a string (SuiteQL returns strings), null fields are left out of an item,
-field names are lowercase, an unnamed expression is `expr1`, `expr2`... Unlike NetSuite, which
-formats dates by the user's preferences (e.g. '3/2/2026'), dates come back in their stored ISO
-form. LIKE is case-insensitive for ASCII, as SQLite's LIKE is.
+field names are lowercase, an unnamed expression is `expr1`, `expr2`... A date or date/time field
+selected bare (or its MIN / MAX) comes back as NetSuite renders it, by the user's date format
+preference and without the time: '3/2/2026' (USER_DATE_FORMAT, a US account's default). A client
+that needs the time, or a format it can parse whatever the preference, selects
+TO_CHAR(field, 'YYYY-MM-DD HH24:MI:SS'). The account's time zone is UTC here.
+LIKE is case-insensitive for ASCII, as SQLite's LIKE is.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -51,12 +56,32 @@ RECORD_TABLES: dict[str, str] = {
 DATE_ONLY_FIELDS = frozenset(
     {"trandate", "hiredate", "releasedate", "startdate", "enddate", "projectedenddate"}
 )
+DATETIME_FIELDS = frozenset(
+    {"lastmodifieddate", "linelastmodifieddate", "datecreated", "createddate", "deleteddate"}
+)
+DATE_FIELDS = DATE_ONLY_FIELDS | DATETIME_FIELDS
+USER_DATE_FORMAT = "M/D/YYYY"  # the preference a bare date field is rendered by
+# TO_CHAR date mask elements (Oracle's, case-insensitive) and their strftime codes; a quoted
+# "text" is copied, separators are kept.
+_MASK_ELEMENTS = {
+    "YYYY": "%Y",
+    "MM": "%m",
+    "DD": "%d",
+    "HH24": "%H",
+    "HH12": "%I",
+    "HH": "%I",
+    "MI": "%M",
+    "SS": "%S",
+    "AM": "%p",
+    "PM": "%p",
+}
+_MASK_TOKEN = re.compile(r'"[^"]*"|YYYY|MM|DD|HH24|HH12|HH|MI|SS|AM|PM|[-/:.,; T]')
 # sqlglot node classes a query may contain; anything else is refused.
 _ALLOWED_NODE_NAMES = """
     Select From Join Table TableAlias Identifier Column Star Alias Where Group Having Order
     Ordered Distinct Literal Boolean Null Neg Paren EQ NEQ GT GTE LT LTE And Or Not In Is
     Between Like Escape Add Sub Mul Div Mod DPipe Count Sum Min Max Avg Upper Lower Coalesce
-    Trim Length Substring Round Abs Case If StrToDate StrToTime
+    Trim Length Substring Round Abs Case If StrToDate StrToTime ToChar
 """
 ALLOWED_NODES: tuple[type[exp.Expression], ...] = tuple(
     getattr(exp, name) for name in _ALLOWED_NODE_NAMES.split()
@@ -268,6 +293,59 @@ def _rewrite_dates(stmt: exp.Select) -> None:
         node.replace(_to_date_literal(node))
 
 
+def _strftime_mask(mask: str) -> str:
+    """The strftime pattern of an Oracle date mask ('YYYY-MM-DD"T"HH24:MI:SS'), or a 400."""
+    pattern, position = [], 0
+    while position < len(mask):
+        token = _MASK_TOKEN.match(mask.upper(), position)
+        if token is None:
+            raise bad_query(f"TO_CHAR format '{mask}' is not supported at '{mask[position:]}'.")
+        text = token.group(0)
+        if text.startswith('"'):
+            pattern.append(mask[token.start() + 1 : token.end() - 1].replace("%", "%%"))
+        else:
+            pattern.append(_MASK_ELEMENTS.get(text, text))
+        position = token.end()
+    return "".join(pattern)
+
+
+def _date_field(node: exp.Expression | None) -> bool:
+    return isinstance(node, exp.Column) and node.name in DATE_FIELDS
+
+
+def _render_dates(stmt: exp.Select) -> None:
+    """TO_CHAR by its mask; a date field selected bare (or its MIN / MAX) by the preference."""
+    for node in list(stmt.find_all(exp.ToChar)):
+        mask = node.args.get("format")
+        if not _date_field(node.this):
+            raise bad_query("TO_CHAR is supported for date fields only.")
+        if not isinstance(mask, exp.Literal) or not mask.is_string:
+            raise bad_query("TO_CHAR takes a literal format.")
+        rendered = [node.this.copy(), exp.Literal.string(_strftime_mask(mask.this))]
+        node.replace(exp.Anonymous(this="ns_to_char", expressions=rendered))
+    for item in stmt.expressions:
+        value = item.this if isinstance(item, exp.Alias) else item
+        if _date_field(value) or (
+            isinstance(value, (exp.Min, exp.Max)) and _date_field(value.this)
+        ):
+            value.replace(exp.Anonymous(this="ns_user_date", expressions=[value.copy()]))
+
+
+def _stored_moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _to_char(value: str | None, pattern: str) -> str | None:
+    return None if value is None else _stored_moment(value).strftime(pattern)
+
+
+def _user_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    moment = _stored_moment(value)
+    return f"{moment.month}/{moment.day}/{moment.year}"
+
+
 def compile_query(conn: sqlite3.Connection, q: str) -> CompiledQuery:
     """Check a SuiteQL query and render it for SQLite, or raise a 400 naming what is wrong."""
     stmt = _parse(q)
@@ -277,6 +355,7 @@ def compile_query(conn: sqlite3.Connection, q: str) -> CompiledQuery:
     outputs = _name_outputs(stmt)
     _resolve_columns(stmt, bound, outputs)
     _rewrite_dates(stmt)
+    _render_dates(stmt)
     unordered = stmt.copy()
     unordered.set("order", None)
     return CompiledQuery(
@@ -305,6 +384,8 @@ def run_page(
 
     Items are strings; nulls are left out, as NetSuite leaves them out.
     """
+    conn.create_function("ns_to_char", 2, _to_char, deterministic=True)
+    conn.create_function("ns_user_date", 1, _user_date, deterministic=True)
     deadline = time.monotonic() + QUERY_TIME_BUDGET_SECONDS
     # A join ON 1=1 of two large record types could run for hours; SQLite calls this handler
     # every few thousand steps and aborts the statement once it returns true.
