@@ -2,7 +2,8 @@
 
 Eleven resources, one per raw table of the contract (docs/sandbox.md). Reference tables
 (subsidiaries, departments, classifications, locations, accounts) are small and re-read in full
-each run (merged, so nothing is duplicated). Customers, jobs, employees, resource allocations,
+each run (merged, so nothing is duplicated); a row the warehouse holds that the read no longer
+returns becomes a tombstone. Customers, jobs, employees, resource allocations,
 transactions and transaction lines are read incrementally by `lastmodifieddate`
 (`linelastmodifieddate` for lines) from a cursor kept per instance in the resource's dlt state;
 the range is closed at its start and merge absorbs the overlap. Deletions come from SuiteQL's
@@ -15,6 +16,7 @@ lines' tombstones are keyed by the uniquekeys the warehouse holds for that journ
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -44,6 +46,8 @@ from dlt_sources.netsuite.settings import (
 )
 
 __all__ = ["netsuite_source"]
+
+logger = logging.getLogger(__name__)
 
 
 @dlt.source(name="netsuite", max_table_nesting=0)
@@ -85,7 +89,10 @@ def _resource(
             cursors = state.setdefault(instance.source_relation, {})
             client = client_for(instance)
             since = cursors.get("modified")
-            yield from _changed_rows(client, table, instance, cursors)
+            returned: set[int] = set()
+            yield from _changed_rows(client, table, instance, cursors, returned)
+            if table.cursor is None:
+                yield from _not_returned(table, instance, returned)
             if table.deleted_types:
                 yield from _tombstones(client, table, instance, cursors)
             if table.name == "transaction_lines" and since is not None:
@@ -111,9 +118,16 @@ def _resource(
 
 
 def _changed_rows(
-    client: NetSuiteClient, table: Table, instance: Instance, cursors: dict[str, str]
+    client: NetSuiteClient,
+    table: Table,
+    instance: Instance,
+    cursors: dict[str, str],
+    returned: set[int],
 ) -> Iterator[TDataItem]:
-    """Rows modified since the cursor (all rows for a reference table), validated."""
+    """Rows modified since the cursor (all rows for a reference table), validated.
+
+    The keys NetSuite returned (quarantined rows' too) are added to `returned`.
+    """
     if table.cursor:
         start = cursors.get("modified", INITIAL_CURSOR)
         where: str | None = f"{table.cursor} >= {to_date(start)}"
@@ -122,6 +136,7 @@ def _changed_rows(
         where, order = None, (table.key,)
     schema = arrow_schema(table) if table.arrow else None
     for items in client.keyset(table.record, table.columns, order, where):
+        returned.update(int(item[table.key]) for item in items)
         page = [typed(item, table, instance.source_relation) for item in items]
         checked = validated(
             page,
@@ -159,7 +174,7 @@ def _tombstones(
     for items in client.keyset("deletedrecord", columns, ("deleteddate", "id"), where):
         ids = [int(item["recordid"]) for item in items]
         if table.name == "transaction_lines":
-            keys = _loaded_line_keys(instance.source_relation, ids)
+            keys = _loaded_keys(table, instance.source_relation, transactions=ids)
         else:
             keys = ids
         if keys:
@@ -167,6 +182,28 @@ def _tombstones(
         cursors["deleted"] = latest(
             cursors.get("deleted", INITIAL_CURSOR), items[-1]["deleteddate"]
         )
+
+
+def _not_returned(table: Table, instance: Instance, returned: set[int]) -> Iterator[TDataItem]:
+    """Tombstones for the rows of a fully re-read table that NetSuite no longer returned.
+
+    An empty answer deletes nothing: a role that lost the permission to see a record type reads
+    as an empty table, and emptying a reference table every mapping joins is not what a user
+    who deleted one department wants. Such a read is logged instead.
+    """
+    held = set(_loaded_keys(table, instance.source_relation))
+    if not returned:
+        if held:
+            logger.warning(
+                "netsuite/%s: %s returned no rows while the warehouse holds %d; nothing deleted",
+                instance.name,
+                table.record,
+                len(held),
+            )
+        return
+    gone = sorted(held - returned)
+    if gone:
+        yield _tombstone_rows(table, instance, gone)
 
 
 def _removed_lines(
@@ -188,7 +225,7 @@ def _removed_lines(
             cursors.get("journals", start), journals[-1]["lastmodifieddate"]
         )
         ids = [int(j["id"]) for j in journals]
-        held = set(_loaded_line_keys(instance.source_relation, ids))
+        held = set(_loaded_keys(table, instance.source_relation, transactions=ids))
         if not held:
             continue
         marks = ", ".join(str(i) for i in ids)
@@ -213,21 +250,23 @@ def _tombstone_rows(table: Table, instance: Instance, keys: list[int]) -> TDataI
     return arrow_page(tombstones, arrow_schema(table)) if table.arrow else tombstones
 
 
-def _loaded_line_keys(source_relation: str, transaction_ids: list[int]) -> list[int]:
-    """Uniquekeys the warehouse holds for lines of the given transactions."""
-    if not transaction_ids:
+def _loaded_keys(
+    table: Table, source_relation: str, *, transactions: list[int] | None = None
+) -> list[int]:
+    """Keys the warehouse holds for `table` of one instance (only lines of `transactions`)."""
+    if transactions is not None and not transactions:
         return []
     pipeline = dlt.current.pipeline()
-    placeholders = ", ".join("%s" for _ in transaction_ids)
+    sql_text = "SELECT {key} FROM {name} WHERE source_relation = %s"
+    params: list[Any] = [source_relation]
+    if transactions is not None:
+        sql_text += f' AND "transaction" IN ({", ".join("%s" for _ in transactions)})'
+        params += transactions
     try:
         with pipeline.sql_client() as sql:
-            name = sql.make_qualified_table_name("transaction_lines")
-            found = sql.execute_sql(
-                f"SELECT uniquekey FROM {name} WHERE source_relation = %s "
-                f'AND "transaction" IN ({placeholders})',
-                source_relation,
-                *transaction_ids,
-            )
+            name = sql.make_qualified_table_name(table.name)
+            query = sql_text.format(key=sql.escape_column_name(table.key), name=name)
+            found = sql.execute_sql(query, *params)
     except DatabaseUndefinedRelation:
         return []  # nothing loaded yet, so nothing to delete
     return [int(row[0]) for row in found or []]

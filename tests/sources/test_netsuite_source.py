@@ -192,6 +192,48 @@ def test_a_line_taken_out_of_a_journal_is_deleted(tmp_path: Path, monkeypatch) -
         sandbox.stop()
 
 
+def test_a_reference_row_deleted_in_netsuite_leaves_the_warehouse_an_empty_answer_deletes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Reference tables are re-read in full and have no cursor: a class a person deleted is
+    # simply no longer returned. A record type that answers nothing at all (a role that lost its
+    # permission reads so) deletes nothing.
+    sandbox = start_sandbox(tmp_path / "sandbox", rate_limits=False)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        warehouse = tmp_path / "warehouse.duckdb"
+        pipeline = build_pipeline("netsuite", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        now = httpx.get(sandbox.base("control") + "/clock", timeout=30).json()["business_now"]
+        with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+            conn.execute(
+                "insert into ns_classification (id, name, lastmodifieddate) "
+                "values (990001, 'Short-lived class', ?)",
+                (now,),
+            )
+        pipeline.run(netsuite_source())
+        classes = "select id from raw_netsuite.classifications order by id"
+        locations = "select id from raw_netsuite.locations order by id"
+        loaded_classes = warehouse_values(warehouse, classes)
+        loaded_locations = warehouse_values(warehouse, locations)
+        assert (990001,) in loaded_classes and loaded_locations
+
+        with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+            conn.execute("delete from ns_classification where id = 990001")
+            conn.execute("delete from ns_location")
+        with caplog.at_level("WARNING"):
+            pipeline.run(netsuite_source())
+
+        # Refused: the deleted class; kept: every other class, and every location.
+        assert warehouse_values(warehouse, classes) == [
+            row for row in loaded_classes if row != (990001,)
+        ]
+        assert warehouse_values(warehouse, locations) == loaded_locations
+        assert "location returned no rows" in caplog.text and "nothing deleted" in caplog.text
+        assert all(n == 0 for n in duplicate_keys(warehouse).values())
+    finally:
+        sandbox.stop()
+
+
 CHILD = """
 import sys
 from pathlib import Path
