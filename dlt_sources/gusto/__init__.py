@@ -7,7 +7,7 @@ it, and re-reads only the employees (with their jobs, compensations and terminat
 payrolls (with their pay statements) those events name. The first run, and any run whose cursor
 the feed no longer knows (30-day retention: 422), is a full read that stores the feed's newest
 event as the next cursor. Departments, locations and pay schedules are a request or two per
-company, so they are re-read in full every run.
+company, so they are re-read in full every run; a uuid listed before and not now is a tombstone.
 
 Terminations are status changes in Gusto; the only delete is an employee vanishing from the list,
 found by comparing a full read with the uuids the `employees` resource has seen before.
@@ -409,21 +409,41 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         yield from _swept(run, "terminations", TerminationModel, termination_rows)
 
     def _org(table: str, path: str, model: type[BaseModel], paged: bool) -> Iterator[Any]:
+        """Every row of a company's org table; a uuid listed last run and not now, a tombstone.
+
+        An empty list deletes nothing (a token that lost a scope reads so); the uuids listed
+        before stay remembered until a list names some again.
+        """
+        state: dict[str, list[str]] = dlt.current.resource_state().setdefault("listed", {})
         for instance in run.instances:
             client = run.sync(instance).client
             url = path.format(company=client.company)
-            raw = client.paged(url) if paged else iter(client.get(url).json())
+            raw = list(client.paged(url) if paged else client.get(url).json())
             sr = instance.source_relation
-            rows = (_with(r, sr) for r in raw)
+            rows = [_with(r, sr) for r in raw]
             yield from validated(
                 rows, table=table, model=model, source_relation=sr, key_field="uuid"
             )
+            listed = sorted({str(r["uuid"]) for r in raw if r.get("uuid")})
+            if not listed:
+                continue
+            for uuid in sorted(set(state.get(instance.name, [])) - set(listed)):
+                yield {"source_relation": sr, "uuid": uuid, "_deleted": True}
+            # Stored only after the rows were handed over: dlt commits state with the load package.
+            state[instance.name] = listed
 
     @dlt.resource(
-        name="departments", primary_key=key, write_disposition="merge", file_format=FILE_FORMAT
+        name="departments",
+        primary_key=key,
+        write_disposition="merge",
+        file_format=FILE_FORMAT,
+        columns=_columns("departments", DELETED_COLUMN),
     )
     def departments() -> Iterator[Any]:
-        """Departments, re-read in full every run (one unpaged request per company)."""
+        """Departments, re-read in full every run (one unpaged request per company).
+
+        One Gusto no longer lists (it deletes a department once nobody is in it) is a tombstone.
+        """
         yield from _org("departments", settings.DEPARTMENTS_PATH, DepartmentModel, False)
 
     @dlt.resource(
@@ -431,7 +451,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=_columns("locations"),
+        columns=_columns("locations", DELETED_COLUMN),
     )
     def locations() -> Iterator[Any]:
         """Locations, re-read in full every run."""
@@ -442,7 +462,7 @@ def gusto_source(companies: list[Instance] | None = None) -> Sequence[Any]:
         primary_key=key,
         write_disposition="merge",
         file_format=FILE_FORMAT,
-        columns=_columns("pay_schedules"),
+        columns=_columns("pay_schedules", DELETED_COLUMN),
     )
     def pay_schedules() -> Iterator[Any]:
         """Pay schedules, re-read in full every run."""

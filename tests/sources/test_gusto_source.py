@@ -346,6 +346,50 @@ def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) ->
     assert all(reason.startswith("gross_pay:") for _, reason in refused)
 
 
+def test_a_department_deleted_in_gusto_leaves_the_warehouse(tmp_path, monkeypatch) -> None:
+    # Departments are re-read in full: one Gusto deleted (it deletes only an empty one) is no
+    # longer listed, and becomes a tombstone; a refused delete changes nothing.
+    sandbox = start_sandbox(tmp_path / "sandbox", rate_limits=False)
+    session = open_session(sandbox)
+    try:
+        point_sources_at(monkeypatch, sandbox)
+        monkeypatch.setenv("SOURCES__GUSTO__TOKEN_STORE", str(tmp_path / "tokens.json"))
+        company = session.company_uuid
+        with closing(sqlite3.connect(sandbox.state, timeout=30)) as conn, conn:
+            conn.execute(
+                "insert into gusto_departments (uuid, company_uuid, title, version) "
+                "values ('dept-short-lived', ?, 'Short-lived', 'v1')",
+                (company,),
+            )
+            (populated,) = conn.execute(
+                "select department_uuid from gusto_employees "
+                "where company_uuid = ? and department_uuid is not null limit 1",
+                (company,),
+            ).fetchone()
+        warehouse = tmp_path / "warehouse.duckdb"
+        pipeline = build_pipeline("gusto", warehouse=warehouse, pipelines_dir=tmp_path / "p")
+        pipeline.run(gusto_source())
+        departments = "select uuid from raw_gusto.departments order by uuid"
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            loaded = conn.execute(departments).fetchall()
+        assert ("dept-short-lived",) in loaded and (populated,) in loaded
+
+        refused = session.client.delete(f"/v1/departments/{populated}")
+        assert refused.status_code == 422, refused.text
+        assert session.client.delete("/v1/departments/dept-short-lived").status_code == 204
+        pipeline.run(gusto_source())
+
+        with duckdb.connect(str(warehouse), read_only=True) as conn:
+            assert conn.execute(departments).fetchall() == [
+                row for row in loaded if row != ("dept-short-lived",)
+            ]
+        truth = truth_counts(sandbox, "gusto")
+        assert raw_counts(warehouse, "gusto", TABLES) == {t: truth[t] for t in TABLES}
+    finally:
+        session.close()
+        sandbox.stop()
+
+
 def test_full_run_with_faults_lands_truth(aimed, tmp_path) -> None:
     control = aimed.base("control")
     before = faults_injected(aimed, "gusto")

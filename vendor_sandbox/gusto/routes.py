@@ -179,6 +179,21 @@ def get_department(department_uuid: str, ctx: Ctx, company: CompanyScope) -> Res
     return json(render.department(row, members.get(department_uuid, [])))
 
 
+@router.delete("/v1/departments/{department_uuid}")
+def delete_department(department_uuid: str, ctx: Ctx, company: CompanyScope) -> Response:
+    """Gusto's rule: a department is deleted only once nobody is in it (else 422)."""
+    with ctx.store.transaction() as conn:
+        queries.department_row(conn, company, department_uuid)
+        if queries.department_members(conn, [department_uuid]).get(department_uuid):
+            raise unprocessable(
+                "base",
+                "You cannot delete a department until all employees and contractors have been "
+                "removed",
+            )
+        conn.execute("delete from gusto_departments where uuid = ?", (department_uuid,))
+    return Response(status_code=204)
+
+
 def _paged_list(
     ctx: SandboxContext,
     sql: str,
