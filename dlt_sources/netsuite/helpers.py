@@ -155,9 +155,21 @@ def select_list(columns: Mapping[str, str]) -> str:
 def stamp_text(stamp: str) -> str:
     """A cursor stamp as TO_CHAR renders it ('2026-03-01 09:00:00'), from that or ISO form.
 
-    Cursors saved before the source selected through TO_CHAR are ISO ('2026-03-01T09:00:00Z').
+    Cursors saved before the source selected through TO_CHAR are ISO ('2026-03-01T09:00:00Z');
+    a stamp with an offset is taken to UTC.
     """
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise NetSuiteError(
+            f"the saved NetSuite cursor {stamp!r} is not a timestamp (a run before the source "
+            "selected dates through TO_CHAR can have saved a date in the user's format): drop "
+            "the table's state (`dlt pipeline netsuite drop <table> --state-only`) to read it "
+            "again in full"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def latest(*stamps: str) -> str:

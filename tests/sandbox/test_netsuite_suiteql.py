@@ -121,6 +121,10 @@ def test_dates_come_back_by_the_user_preference_unless_to_char_formats_them(
         assert row["lastmodifieddate"] == _preference(stamp), row
         assert row["iso"] == stamp.isoformat(), row
         assert row["hiredate"] == _preference(date.fromisoformat(row["hired"])), row
+    # Sorted as dates, not as their text ('12/1/2025' before '3/2/2026').
+    by_alias = items(sandbox, "SELECT id, hiredate AS hired FROM employee ORDER BY hired, id")
+    shown = [datetime.strptime(row["hired"], "%m/%d/%Y").date() for row in by_alias]
+    assert shown == sorted(shown) and len({d.month for d in shown}) > 1
     newest = max(datetime.strptime(row["stamp"], "%Y-%m-%d %H:%M:%S") for row in rows)
     (latest,) = items(sandbox, "SELECT MAX(lastmodifieddate) AS newest FROM employee")
     assert latest["newest"] == _preference(newest)
@@ -199,6 +203,7 @@ def test_suiteql_needs_prefer_transient(sandbox: SandboxProcess) -> None:
         ("SELECT id FROM", "Syntax error"),
         ("SELECT TO_CHAR(id) FROM employee", "TO_CHAR is supported for date fields only"),
         ("SELECT TO_CHAR(hiredate, 'DY') FROM employee", "format 'DY' is not supported"),
+        ("SELECT TO_CHAR(hiredate, 'YYYY-MM-DDTHH24') FROM employee", "not supported at 'THH24'"),
     ],
 )
 def test_refused_queries_change_nothing(sandbox: SandboxProcess, q: str, named: str) -> None:

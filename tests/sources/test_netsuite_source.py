@@ -24,7 +24,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_sources.common.config import MissingSetting
 from dlt_sources.netsuite import netsuite_source
-from dlt_sources.netsuite.helpers import latest, stamp_text, to_date
+from dlt_sources.netsuite.helpers import NetSuiteError, latest, stamp_text, to_date
 from dlt_sources.netsuite.settings import TABLES as SPECS
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import raw_counts, truth_counts
@@ -84,6 +84,10 @@ def test_a_cursor_saved_in_iso_form_goes_on_in_the_to_char_form() -> None:
     assert latest("2026-03-01T09:00:00Z", "2026-03-01 08:59:59") == "2026-03-01 09:00:00"
     assert latest("2026-03-01T09:00:00Z", "2026-03-01 09:00:01") == "2026-03-01 09:00:01"
     assert to_date("2026-03-01T09:00:00Z") == to_date("2026-03-01 09:00:00")
+    assert latest("2026-03-01T11:00:00+02:00") == "2026-03-01 09:00:00"
+    # A date in the user's format, saved by a run before TO_CHAR: a clear error, not a guess.
+    with pytest.raises(NetSuiteError, match="drop the table's state"):
+        to_date("3/2/2026")
 
 
 def test_second_run_reads_only_changes_and_applies_deletes(

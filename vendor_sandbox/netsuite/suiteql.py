@@ -21,8 +21,10 @@ field names are lowercase, an unnamed expression is `expr1`, `expr2`... A date o
 selected bare (or its MIN / MAX) comes back as NetSuite renders it, by the user's date format
 preference and without the time: '3/2/2026' (USER_DATE_FORMAT, a US account's default). A client
 that needs the time, or a format it can parse whatever the preference, selects
-TO_CHAR(field, 'YYYY-MM-DD HH24:MI:SS'). The account's time zone is UTC here.
-LIKE is case-insensitive for ASCII, as SQLite's LIKE is.
+TO_CHAR(field, 'YYYY-MM-DD HH24:MI:SS'). The account's time zone is UTC here. Unlike Oracle, an
+ORDER BY name that is both a field and a select alias sorts by the field (keyset pages stay on the
+field's index; a client's sortable mask orders the same either way). LIKE is case-insensitive for
+ASCII, as SQLite's LIKE is.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ _MASK_ELEMENTS = {
     "AM": "%p",
     "PM": "%p",
 }
-_MASK_TOKEN = re.compile(r'"[^"]*"|YYYY|MM|DD|HH24|HH12|HH|MI|SS|AM|PM|[-/:.,; T]')
+_MASK_TOKEN = re.compile(r'"[^"]*"|YYYY|MM|DD|HH24|HH12|HH|MI|SS|AM|PM|[-/:.,; ]')
 # sqlglot node classes a query may contain; anything else is refused.
 _ALLOWED_NODE_NAMES = """
     Select From Join Table TableAlias Identifier Column Star Alias Where Group Having Order
@@ -98,6 +100,9 @@ class CompiledQuery:
     sql: str
     names: tuple[str, ...]
     count_sql: str  # the row count up to a bound (parameter), without the ORDER BY
+    # Result columns that are a bare date field (or its MIN / MAX): shown by the preference
+    # once fetched, so ORDER BY, DISTINCT and GROUP BY work on the dates, not on their text.
+    shown_by_preference: frozenset[str] = frozenset()
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> tuple[str, ...]:
@@ -313,8 +318,8 @@ def _date_field(node: exp.Expression | None) -> bool:
     return isinstance(node, exp.Column) and node.name in DATE_FIELDS
 
 
-def _render_dates(stmt: exp.Select) -> None:
-    """TO_CHAR by its mask; a date field selected bare (or its MIN / MAX) by the preference."""
+def _render_dates(stmt: exp.Select, names: tuple[str, ...]) -> frozenset[str]:
+    """TO_CHAR by its mask; the names of the columns shown by the preference once fetched."""
     for node in list(stmt.find_all(exp.ToChar)):
         mask = node.args.get("format")
         if not _date_field(node.this):
@@ -323,12 +328,14 @@ def _render_dates(stmt: exp.Select) -> None:
             raise bad_query("TO_CHAR takes a literal format.")
         rendered = [node.this.copy(), exp.Literal.string(_strftime_mask(mask.this))]
         node.replace(exp.Anonymous(this="ns_to_char", expressions=rendered))
-    for item in stmt.expressions:
+    shown: set[str] = set()
+    for name, item in zip(names, stmt.expressions, strict=True):
         value = item.this if isinstance(item, exp.Alias) else item
         if _date_field(value) or (
             isinstance(value, (exp.Min, exp.Max)) and _date_field(value.this)
         ):
-            value.replace(exp.Anonymous(this="ns_user_date", expressions=[value.copy()]))
+            shown.add(name)
+    return frozenset(shown)
 
 
 def _stored_moment(value: str) -> datetime:
@@ -339,9 +346,7 @@ def _to_char(value: str | None, pattern: str) -> str | None:
     return None if value is None else _stored_moment(value).strftime(pattern)
 
 
-def _user_date(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _user_date(value: str) -> str:
     moment = _stored_moment(value)
     return f"{moment.month}/{moment.day}/{moment.year}"
 
@@ -355,7 +360,7 @@ def compile_query(conn: sqlite3.Connection, q: str) -> CompiledQuery:
     outputs = _name_outputs(stmt)
     _resolve_columns(stmt, bound, outputs)
     _rewrite_dates(stmt)
-    _render_dates(stmt)
+    shown_by_preference = _render_dates(stmt, outputs)
     unordered = stmt.copy()
     unordered.set("order", None)
     return CompiledQuery(
@@ -365,6 +370,7 @@ def compile_query(conn: sqlite3.Connection, q: str) -> CompiledQuery:
         # large table quadratic (a `large` firm's ERP lines took tens of minutes per table).
         f"select count(*) from (select 1 from ({unordered.sql(dialect='sqlite', identify=True)})"
         " limit ?)",
+        shown_by_preference,
     )
 
 
@@ -385,7 +391,6 @@ def run_page(
     Items are strings; nulls are left out, as NetSuite leaves them out.
     """
     conn.create_function("ns_to_char", 2, _to_char, deterministic=True)
-    conn.create_function("ns_user_date", 1, _user_date, deterministic=True)
     deadline = time.monotonic() + QUERY_TIME_BUDGET_SECONDS
     # A join ON 1=1 of two large record types could run for hours; SQLite calls this handler
     # every few thousand steps and aborts the statement once it returns true.
@@ -398,7 +403,8 @@ def run_page(
             item: dict[str, object] = {"links": []}
             for name, value in zip(query.names, row, strict=True):
                 if value is not None:
-                    item[name] = as_text(value)
+                    shown = name in query.shown_by_preference
+                    item[name] = _user_date(value) if shown else as_text(value)
             items.append(item)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
