@@ -7,8 +7,8 @@ as a user on a bad day would live it (`pushed`):
 1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes);
 2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch, while a
    request it sent is still unanswered (the sandbox holding it as a slow answer);
-3. the push run is started again, under heavy faults, while one vendor refuses every write
-   (its reads answer), and finishes, the first delta it sends that vendor dead after its three
+3. the push run is started again, under heavy faults, while Harvest and NetSuite refuse writes
+   (their reads answer), and finishes, the first delta that writes to each dead after its three
    attempts;
 4. the faults are lifted and `crosswalk replay` re-sends the dead letters;
 5. `crosswalk run` (re-ingest, rebuild, push what is left), then `crosswalk run` once more.
@@ -27,7 +27,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,10 +39,9 @@ import httpx
 import pytest
 
 from crosswalk_cli.chaos.truth import open_findings
-from orchestration.push.circuit import circuit_states
 from orchestration.push.client import HttpTargetClient, close_clients, target_clients
 from orchestration.push.deltas import FLOWS, read_deltas
-from orchestration.push.engine import PAYROLL_FLOW, payload_of
+from orchestration.push.engine import payload_of
 from orchestration.push.flows import HANDLERS
 from orchestration.push.settings import PushSettings
 from orchestration.push.types import Delta
@@ -72,11 +70,11 @@ KILL_AFTER_ATTEMPTS = 12  # ledger rows with a request before the push run is ki
 SLOW_RATE = 0.15
 SLOW_SECONDS = 5.0
 OPEN_FOR_SECONDS = 0.5
-# The push run after the kill: the vendor that refuses writes (its reads answer, so the engine's
-# look-ups between attempts go through) and the writes it refuses. Enough refusals for one
-# delta's every attempt and every in-request retry; a circuit that those failures, added to the
-# ones the killed run left counted, cannot open (an open circuit defers a delta, it does not kill
-# it). Gusto is not a candidate: its token refresh is a POST.
+# The push run after the kill: the vendors that refuse writes (their reads answer, so the
+# engine's look-ups between attempts go through) and the writes they refuse, each enough times
+# for one delta's every attempt and every in-request retry; a circuit that those failures, added
+# to the ones the killed run left counted, cannot open (an open circuit defers a delta, it does
+# not kill it). Not Gusto: its token refresh is a POST.
 REFUSED_WRITES = {
     "harvest": ("/harvest/*", "/forecast/*"),
     "netsuite": ("/netsuite/*/record/v1/*",),  # not its SuiteQL reads, POSTs too
@@ -260,23 +258,18 @@ def _held_open_request(firm: Firm, first_seen_open: dict[int, float]) -> bool:
     return any(now - seen >= OPEN_FOR_SECONDS for seen in first_seen_open.values())
 
 
-def _vendor_to_refuse_writes(firm: Firm) -> str:
-    """Of Harvest and NetSuite, the one with most deltas left after the kill, circuits closed."""
-    circuits = circuit_states(firm.ops_db)
-    waiting: Counter[str] = Counter()
-    blocked: set[str] = set()
-    rows = firm.ops(
-        "select target_system, target_instance, count(*) as deltas from outbox "
-        "where state = 'pending' and flow != ? group by 1, 2",
-        PAYROLL_FLOW,
-    )
-    for row in rows:
-        waiting[row["target_system"]] += row["deltas"]
-        if circuits.get(row["target_instance"], "closed") != "closed":
-            blocked.add(row["target_system"])
-    candidates = {s: n for s, n in waiting.items() if s in REFUSED_WRITES and s not in blocked}
-    assert candidates, f"no vendor with deltas left and its circuits closed: {rows}, {circuits}"
-    return max(candidates, key=candidates.__getitem__)
+def _refusing_writes(settings: PushSettings) -> dict[str, object]:
+    """Fault overrides: heavy faults on the other vendors, REFUSED_WRITES refused."""
+    refusals = settings.max_attempts * settings.request_attempts
+    return {
+        "systems": [system for system in SYSTEMS if system not in REFUSED_WRITES],
+        "fail_next": {
+            f"{method} {pattern}": refusals
+            for method in sorted(WRITE_METHODS)
+            for patterns in REFUSED_WRITES.values()
+            for pattern in patterns
+        },
+    }
 
 
 @pytest.fixture(scope="session")
@@ -297,22 +290,18 @@ def pushed(firm: Firm) -> Iterator[Pushed]:
     firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS)
     try:
         killed_run_rows = _kill_mid_batch(firm)
-        # A dead letter for the replay, by construction rather than by the odds of a fault rate.
-        refusing = _vendor_to_refuse_writes(firm)
-        attempts = int(PUSH_SETTINGS["CROSSWALK_PUSH_MAX_ATTEMPTS"]) * PushSettings.request_attempts
-        firm.set_faults(
-            "heavy",
-            systems=[system for system in SYSTEMS if system != refusing],
-            fail_next={
-                f"{method} {pattern}": attempts
-                for method in sorted(WRITE_METHODS)
-                for pattern in REFUSED_WRITES[refusing]
-            },
-        )
+        # Dead letters for the replay, from refused writes rather than a fault rate's odds.
+        rerun_env = {**firm.env, "CROSSWALK_PUSH_CIRCUIT_FAIL_MAX": str(RERUN_CIRCUIT_FAIL_MAX)}
+        with mock.patch.dict(os.environ, rerun_env):
+            firm.set_faults("heavy", **_refusing_writes(PushSettings.from_env()))
         # Under heavy faults a push run may end with failed steps (a circuit, dead letters); what
         # matters is what the ledger and the targets hold afterwards.
-        rerun_env = {**firm.env, "CROSSWALK_PUSH_CIRCUIT_FAIL_MAX": str(RERUN_CIRCUIT_FAIL_MAX)}
-        cli(rerun_env, "run", "--select", "group:push")
+        rerun = cli(rerun_env, "run", "--select", "group:push")
+        assert firm.ops("select delta_id from dead_letter"), (
+            "the writes Harvest and NetSuite refused left no dead letter: "
+            f"{firm.ops('select target_system, state, count(*) from outbox group by 1, 2')}\n"
+            f"{rerun.stdout[-3000:]}"
+        )
     finally:
         firm.set_faults("none")
     dead_before_replay = firm.ops("select * from dead_letter where replayed_at is null")
