@@ -19,7 +19,7 @@ widened to midnight ('YYYY-MM-DDT00:00:00Z'), so both kinds compare correctly as
 Results: every value is a string (SuiteQL returns strings), null fields are left out of an item,
 field names are lowercase, an unnamed expression is `expr1`, `expr2`... A date or date/time field
 selected bare (or its MIN / MAX) comes back as NetSuite renders it, by the user's date format
-preference and without the time: '3/2/2026' (USER_DATE_FORMAT, a US account's default). A client
+preference and without the time: '3/2/2026' (M/D/YYYY, a US account's default). A client
 that needs the time, or a format it can parse whatever the preference, selects
 TO_CHAR(field, 'YYYY-MM-DD HH24:MI:SS'). The account's time zone is UTC here. Unlike Oracle, an
 ORDER BY name that is both a field and a select alias sorts by the field (keyset pages stay on the
@@ -62,7 +62,6 @@ DATETIME_FIELDS = frozenset(
     {"lastmodifieddate", "linelastmodifieddate", "datecreated", "createddate", "deleteddate"}
 )
 DATE_FIELDS = DATE_ONLY_FIELDS | DATETIME_FIELDS
-USER_DATE_FORMAT = "M/D/YYYY"  # the preference a bare date field is rendered by
 # TO_CHAR date mask elements (Oracle's, case-insensitive) and their strftime codes; a quoted
 # "text" is copied, separators are kept.
 _MASK_ELEMENTS = {
@@ -347,6 +346,7 @@ def _to_char(value: str | None, pattern: str) -> str | None:
 
 
 def _user_date(value: str) -> str:
+    """A stored date or stamp as a US account's date preference shows it (M/D/YYYY)."""
     moment = _stored_moment(value)
     return f"{moment.month}/{moment.day}/{moment.year}"
 
