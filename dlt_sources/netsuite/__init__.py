@@ -89,9 +89,10 @@ def _resource(
             cursors = state.setdefault(instance.source_relation, {})
             client = client_for(instance)
             since = cursors.get("modified")
-            returned: set[int] = set()
+            # The keys a full re-read returned; an incremental read has no use for them.
+            returned: set[int] | None = set() if table.cursor is None else None
             yield from _changed_rows(client, table, instance, cursors, returned)
-            if table.cursor is None:
+            if returned is not None:
                 yield from _not_returned(table, instance, returned)
             if table.deleted_types:
                 yield from _tombstones(client, table, instance, cursors)
@@ -122,11 +123,11 @@ def _changed_rows(
     table: Table,
     instance: Instance,
     cursors: dict[str, str],
-    returned: set[int],
+    returned: set[int] | None = None,
 ) -> Iterator[TDataItem]:
     """Rows modified since the cursor (all rows for a reference table), validated.
 
-    The keys NetSuite returned (quarantined rows' too) are added to `returned`.
+    The keys NetSuite returned (quarantined rows' too) are added to `returned` when given.
     """
     if table.cursor:
         start = cursors.get("modified", INITIAL_CURSOR)
@@ -136,7 +137,8 @@ def _changed_rows(
         where, order = None, (table.key,)
     schema = arrow_schema(table) if table.arrow else None
     for items in client.keyset(table.record, table.columns, order, where):
-        returned.update(int(item[table.key]) for item in items)
+        if returned is not None:
+            returned.update(int(item[table.key]) for item in items)
         page = [typed(item, table, instance.source_relation) for item in items]
         checked = validated(
             page,

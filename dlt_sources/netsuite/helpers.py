@@ -159,7 +159,7 @@ def stamp_text(stamp: str) -> str:
     a stamp with an offset is taken to UTC.
     """
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        moment = _as_datetime(stamp)
     except ValueError:
         raise NetSuiteError(
             f"the saved NetSuite cursor {stamp!r} is not a timestamp (a run before the source "
@@ -167,9 +167,7 @@ def stamp_text(stamp: str) -> str:
             "the table's state (`dlt pipeline netsuite drop <table> --state-only`) to read it "
             "again in full"
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def latest(*stamps: str) -> str:
