@@ -106,6 +106,33 @@ def test_duplicate_email_is_refused_ignoring_case_and_whitespace(
     assert hv.get(f"/users/{other['id']}").json()["email"] == other["email"]
 
 
+def test_an_archived_users_names_are_refused_until_it_is_reactivated(hv: httpx.Client) -> None:
+    created = hv.post(
+        "/users",
+        json={"first_name": "Ann", "last_name": "Archived", "email": "ann.archived@acme.example"},
+    ).json()
+    user = f"/users/{created['id']}"
+    assert hv.patch(user, json={"is_active": False}).status_code == 200
+
+    # Refused, even in the request that reactivates, and nothing of it is applied.
+    for body in ({"last_name": "Renamed"}, {"last_name": "Renamed", "is_active": True}):
+        refused = hv.patch(user, json=body)
+        assert refused.status_code == 422
+        assert refused.json() == {"message": "Last name can't be updated if the user is inactive"}
+        kept = hv.get(user).json()
+        assert (kept["last_name"], kept["is_active"]) == ("Archived", False)
+    # An unchanged name is no update; reactivating, then renaming, is accepted.
+    assert hv.patch(user, json={"first_name": "Ann", "weekly_capacity": 3600}).status_code == 200
+    assert hv.patch(user, json={"is_active": True}).status_code == 200
+    assert hv.patch(user, json={"last_name": "Renamed"}).status_code == 200
+    renamed = hv.get(user).json()
+    assert (renamed["last_name"], renamed["is_active"], renamed["weekly_capacity"]) == (
+        "Renamed",
+        True,
+        3600,
+    )
+
+
 def test_duplicate_user_assignment_is_refused(box: SandboxProcess, hv: httpx.Client) -> None:
     taken = hv.get("/user_assignments", params={"per_page": 1}).json()["user_assignments"][0]
     project_id, user_id = taken["project"]["id"], taken["user"]["id"]

@@ -3,6 +3,7 @@
 What Harvest refuses, and so does this emulator:
 - a user whose email equals another user's ignoring case and surrounding whitespace (422
   "Email has already been taken"), on create and on update;
+- changing an archived user's names or email (422; reactivate first, then rename);
 - a second user assignment of one user to one project, or a second task assignment of one task
   to one project (422);
 - changing or deleting a time entry that is approved (`is_closed`: 403) or otherwise locked
@@ -32,6 +33,8 @@ DEFAULT_TIMEZONE = "Eastern Time (US & Canada)"
 DEFAULT_WEEKLY_CAPACITY = 126000  # 35 hours, Harvest's default
 BILL_BY = frozenset({"Project", "Tasks", "People", "none"})
 BUDGET_BY = frozenset({"project", "project_cost", "task", "task_fees", "person", "none"})
+# User fields Harvest refuses to change while the user is archived (PATCH /users/{id}).
+LOCKED_WHILE_INACTIVE = ("first_name", "last_name", "email")
 EXTERNAL_REFERENCE_KEYS = (
     "id",
     "group_id",
@@ -144,8 +147,17 @@ def create_user(conn: sqlite3.Connection, body: Fields, now: str) -> int:
 
 
 def update_user(conn: sqlite3.Connection, user_id: int, body: Fields, now: str) -> None:
-    _row(conn, "harvest_users", user_id)
+    user = _row(conn, "harvest_users", user_id)
     fields = _user_fields(body, creating=False)
+    if not user["is_active"]:
+        # Harvest: names and email "can't be updated if the user is inactive", judged on the user
+        # as stored, so a request that also reactivates is refused too; an unchanged value passes.
+        changed = [
+            name for name in LOCKED_WHILE_INACTIVE if fields.get(name, user[name]) != user[name]
+        ]
+        if changed:
+            field = changed[0].replace("_", " ").capitalize()
+            raise HarvestError.unprocessable(f"{field} can't be updated if the user is inactive")
     if "email" in fields and not fields["email"].strip():
         raise HarvestError.unprocessable("Email can't be blank")
     if "email" in fields and _email_taken(conn, fields["email"], user_id):
