@@ -134,7 +134,11 @@ class HarvestUserCreate:
 
 
 class HarvestUserUpdate:
-    """update_worker → Harvest: the user's names as HCM has them, and active."""
+    """update_worker → Harvest: the user's names as HCM has them, and active.
+
+    Harvest refuses to rename an archived user (422), so an update that reactivates is two
+    requests, activation first; one that archives renames first. Each is safe to repeat.
+    """
 
     flow = "update_worker"
     target_system = "harvest"
@@ -142,18 +146,13 @@ class HarvestUserUpdate:
     def apply(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
         user = _payload(payload, PsaUserUpdate)
         user_id = _required_remote_id(delta)
-        _ok(
-            client.request(
-                "PATCH",
-                f"/users/{user_id}",
-                json={
-                    "first_name": user.first_name,
-                    "last_name": user.last_name,
-                    "is_active": user.is_active,
-                },
-            ),
-            f"harvest: update user {user_id}",
-        )
+        names = {"first_name": user.first_name, "last_name": user.last_name}
+        activity = {"is_active": user.is_active}
+        for body in (activity, names) if user.is_active else (names, activity):
+            _ok(
+                client.request("PATCH", f"/users/{user_id}", json=body),
+                f"harvest: update user {user_id}",
+            )
         return user_id
 
     def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
