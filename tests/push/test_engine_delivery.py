@@ -27,10 +27,13 @@ import pytest
 from orchestration.push.circuit import circuit_states
 from orchestration.push.client import close_clients, target_clients
 from orchestration.push.engine import PushEngine
+from orchestration.push.flows.delivery import JOURNALS
 from orchestration.push.settings import PushSettings
-from orchestration.push.types import Delta
+from orchestration.push.types import Delta, PermanentFailure
 from tests.support.crosswalk import run_env
+from tests.support.deltas import delta as a_delta
 from tests.support.deltas import erp_employee, psa_project, psa_user
+from tests.support.harvest import harvest_client
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
 
 FAIL_MAX = 3
@@ -401,3 +404,40 @@ def test_an_erp_employee_is_upserted_under_its_external_id_not_its_bare_hcm_id(
     bare = employee("1")
     assert bare.status_code == 404 or bare.json()["id"] != created.json()["id"]
     assert target.duplicates() == 0
+
+
+def test_an_archived_psa_user_is_reactivated_then_renamed(target: Target) -> None:
+    # Harvest refuses to rename an archived user; an update that reactivates must still land.
+    email = "ann.archived@crosswalk-tests.example"
+    with harvest_client(target.sandbox) as harvest:
+        user = harvest.post(
+            "/users", json={"first_name": "Ann", "last_name": "Archived", "email": email}
+        ).json()
+        harvest.patch(f"/users/{user['id']}", json={"is_active": False}).raise_for_status()
+        update = a_delta(
+            "archived-update",
+            "update_worker",
+            "harvest",
+            "worker",
+            "archived-1",
+            email,
+            {"first_name": "Ann", "last_name": "Renamed", "is_active": True},
+            operation="update",
+            target_remote_id=str(user["id"]),
+        )
+        report = target.engine("archived").push([update], ["update_worker"])
+        assert report.outcomes[update.delta_id] == "succeeded", report.by_target()
+        now = harvest.get(f"/users/{user['id']}").json()
+    assert (now["first_name"], now["last_name"], now["is_active"]) == ("Ann", "Renamed", True)
+    assert target.duplicates() == 0
+
+
+def test_a_netsuite_job_that_cannot_be_read_fails_with_netsuites_status(target: Target) -> None:
+    # A job the account does not know (purged, or another account's): a permanent failure that
+    # names NetSuite's answer, not a crash of the handler.
+    client = target.engine("job").clients["netsuite_sandbox"]
+    delta = erp_employee("job", 1)
+    with pytest.raises(PermanentFailure) as failure:
+        JOURNALS._job_outcome(client, delta, {}, "/async/v1/job/999999")
+    assert failure.value.status == 404
+    assert "NetSuite job /async/v1/job/999999" in str(failure.value)

@@ -7,7 +7,8 @@ Vendor quirks these handlers live with:
   task and user assignments it adds answer 422 "already assigned" when present, which is success.
 - NetSuite takes `X-NetSuite-Idempotency-Key` only on asynchronous writes (`Prefer:
   respond-async`, 202 + the job's Location). A reused key answers IDEMPOTENCY_ERROR with the
-  earlier job's Location, which is followed like a fresh job, so a resend never writes twice.
+  earlier job's Location, which is followed like a fresh job, so a resend never writes twice
+  (without a Location, the record is looked up by its externalId until it exists).
   Records also carry an externalId (the delta's natural key), which NetSuite keeps unique: a
   DUP_RCRD answer means the record exists and is adopted.
 - A job still running is a TransientFailure: the engine retries later, the retry's reused key
@@ -220,8 +221,17 @@ class NetSuiteRecordWriter:
         if response.status_code == 204:  # answered synchronously
             return _location_id(response)
         code, detail = _ns_error(response)
-        if response.status_code == 202 or code == "IDEMPOTENCY_ERROR":
-            return self._job_outcome(client, delta, body, _relative(response.headers["Location"]))
+        location = response.headers.get("Location")
+        if location and (response.status_code == 202 or code == "IDEMPOTENCY_ERROR"):
+            return self._job_outcome(client, delta, body, _relative(location))
+        if code == "IDEMPOTENCY_ERROR":  # no earlier job named: its record, once it exists
+            found = self.find(client, body.get("externalId"))
+            if found:
+                return found
+            raise TransientFailure(
+                f"NetSuite {self.record_type}: key reused, no job named and no record yet",
+                retry_after=JOB_POLL_RETRY_SECONDS,
+            )
         return self._refused(client, body, response.status_code, code, detail)
 
     def find(self, client: TargetClient, external_id: str | None) -> str | None:
@@ -234,7 +244,9 @@ class NetSuiteRecordWriter:
             return None
         if response.status_code != 200:
             code, detail = _ns_error(response)
-            raise PermanentFailure(f"NetSuite lookup failed: {code} {detail}", status=404)
+            raise PermanentFailure(
+                f"NetSuite lookup failed: {code} {detail}", status=response.status_code
+            )
         return str(response.json()["id"])
 
     def _job_outcome(
@@ -243,12 +255,20 @@ class NetSuiteRecordWriter:
         job = client.request("GET", job_path)
         if job.status_code != 200:
             code, detail = _ns_error(job)
-            raise PermanentFailure(f"NetSuite job {job_path}: {code} {detail}", status=job.status)
+            raise PermanentFailure(
+                f"NetSuite job {job_path}: {code} {detail}", status=job.status_code
+            )
         if not job.json().get("completed"):
             raise TransientFailure(
                 f"NetSuite job {job_path} still running", retry_after=JOB_POLL_RETRY_SECONDS
             )
-        tasks = client.request("GET", f"{job_path}/task").json().get("items") or []
+        listed = client.request("GET", f"{job_path}/task")
+        if listed.status_code != 200:
+            code, detail = _ns_error(listed)
+            raise PermanentFailure(
+                f"NetSuite job {job_path} tasks: {code} {detail}", status=listed.status_code
+            )
+        tasks = listed.json().get("items") or []
         if not tasks:
             raise PermanentFailure(f"NetSuite job {job_path} has no task")
         result = client.request("GET", f"{job_path}/task/{tasks[0]['id']}/result")
