@@ -12,7 +12,9 @@ Vendor quirks handled here:
   does not say, so a full page also means more); an unknown (or expired)
   cursor answers 422.
 - Payroll lists refuse windows over a year and end dates over three months ahead; business
-  "today" is not served anywhere, so the last window's end is found by bisection on that 422.
+  "today" is not served as data, so the last window's end is found by bisection on that 422.
+  The spec documents the limit, not the answer: were Gusto to clamp instead, the walk still
+  stops at the `Date` of its answers + PAYROLL_HORIZON_DAYS.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
@@ -299,24 +302,24 @@ class GustoClient:
     def payroll_uuids(self, start_date: str) -> list[str]:
         """Uuids of every payroll (any status or type) with a check date since `start_date`.
 
-        Walks one-year check-date windows up to the latest end date Gusto accepts.
+        Walks one-year check-date windows up to the latest end date Gusto accepts: found by
+        bisection on its 422, and never past its today (its `Date`) + PAYROLL_HORIZON_DAYS, so
+        the walk ends even if Gusto clamped the end date instead of refusing it.
         """
         path = settings.PAYROLLS_PATH.format(company=self.company)
         start = date.fromisoformat(start_date)
+        horizon = self._payroll_horizon()
         uuids: list[str] = []
-        while True:
+        while horizon is None or start <= horizon:
             end = start + timedelta(days=settings.PAYROLL_WINDOW_DAYS)
-            last = False
+            last = horizon is not None and end >= horizon
+            if last:
+                end = horizon
             if not self._accepts_end(start, end):
-                # Past business "today" + 3 months: bisect for the last accepted end date.
-                low, high = start, end
-                while (high - low).days > 1:
-                    middle = low + (high - low) / 2
-                    if self._accepts_end(start, middle):
-                        low = middle
-                    else:
-                        high = middle
-                end, last = low, True
+                accepted = self._last_accepted_end(start, end)
+                if accepted is None:  # the window starts past what Gusto serves
+                    break
+                end, last = accepted, True
             params = {
                 "processing_statuses": "processed,unprocessed",
                 "payroll_types": "regular,off_cycle",
@@ -326,8 +329,39 @@ class GustoClient:
             }
             uuids.extend(row["uuid"] for row in self.paged(path, params))
             if last:
-                return list(dict.fromkeys(uuids))
+                break
             start = end + timedelta(days=1)
+        return list(dict.fromkeys(uuids))
+
+    def _payroll_horizon(self) -> date | None:
+        """The last end date a walk asks for: Gusto's today (by `Date`) + PAYROLL_HORIZON_DAYS.
+
+        None if Gusto's answer names no date.
+        """
+        response = self.get(
+            settings.PAYROLLS_PATH.format(company=self.company), {"page": 1, "per": 1}
+        )
+        try:
+            today = parsedate_to_datetime(response.headers["Date"]).date()
+        except (KeyError, TypeError, ValueError):
+            return None
+        return today + timedelta(days=settings.PAYROLL_HORIZON_DAYS)
+
+    def _last_accepted_end(self, start: date, refused: date) -> date | None:
+        """The latest end date from `start` on that Gusto accepts, below the `refused` one.
+
+        None if it refuses `start` itself (past its today + 3 months).
+        """
+        if not self._accepts_end(start, start):
+            return None
+        low, high = start, refused
+        while (high - low).days > 1:
+            middle = low + (high - low) / 2
+            if self._accepts_end(start, middle):
+                low = middle
+            else:
+                high = middle
+        return low
 
 
 def _has_next_page(response: requests.Response, page: int, rows: int) -> bool:

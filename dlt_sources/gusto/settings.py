@@ -25,6 +25,9 @@ FINGERPRINT_CHARS = 16  # hex digits of an employee part's hash kept in resource
 # `payroll_start_date` overrides it).
 DEFAULT_PAYROLL_START_DATE = "2020-01-01"
 PAYROLL_WINDOW_DAYS = 365
+# The walk never asks past Gusto's today + this: beyond "3 months" however counted (92 days at
+# most), so Gusto's own refusal still sets the last window where it answers 422.
+PAYROLL_HORIZON_DAYS = 100
 
 # Access tokens live two hours; refresh a little early rather than eat a 401.
 TOKEN_REFRESH_MARGIN_SECONDS = 300

@@ -16,7 +16,9 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dlt
 import duckdb
@@ -304,6 +306,41 @@ def test_the_feed_is_read_to_its_end_without_the_next_page_header(aimed, monkeyp
 
     assert len(expected) >= 3  # several pages of one
     assert read == expected
+
+
+def _business_today(sandbox: SandboxProcess) -> date:
+    clock = httpx.get(sandbox.base("control") + "/clock", timeout=60).json()
+    return datetime.fromisoformat(clock["business_now"]).date()
+
+
+def test_a_payroll_walk_starting_past_what_gusto_serves_reads_nothing(aimed) -> None:
+    # A configured start date past Gusto's today + 3 months (its end-date limit): no window to
+    # read, where the walk used to send one Gusto refuses (422) and fail the load.
+    client = GustoClient(_gusto_instance("us"))
+    today = _business_today(aimed)
+    for ahead in (95, 200):  # past the limit; past the walk's horizon too
+        assert client.payroll_uuids((today + timedelta(days=ahead)).isoformat()) == []
+
+
+@pytest.mark.timeout(120)
+def test_a_payroll_walk_ends_were_gusto_to_clamp_end_dates(aimed) -> None:
+    # Gusto documents its limit on end dates (3 months ahead), not its answer. The sandbox
+    # refuses (422), which ends the walk; were Gusto to clamp the date instead, the walk must
+    # end too, with the same payrolls. The clamp is made here, on the requests sent.
+    us = _gusto_instance("us")
+    refused = GustoClient(us).payroll_uuids("2020-01-01")
+    limit = (_business_today(aimed) + timedelta(days=92)).isoformat()
+    session = retrying_session()
+    send = session.get
+
+    def clamped(url: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if params and params.get("end_date", "") > limit:
+            params = {**params, "end_date": limit}
+        return send(url, params=params, **kwargs)
+
+    session.get = clamped  # type: ignore[method-assign]
+    walked = GustoClient(us, session=session).payroll_uuids("2020-01-01")
+    assert refused and walked == refused
 
 
 def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) -> None:
