@@ -46,3 +46,24 @@ def test_a_created_record_is_found_and_adopted_not_duplicated(pushed: Pushed) ->
             assert handler.apply(client, delta, payload) == found
     assert any(delivered)
     assert pushed.firm.control("/truth/duplicates")["count"] == 0
+
+
+def test_a_created_projects_charge_codes_bill_as_the_project_does(pushed: Pushed) -> None:
+    # Harvest makes a task assignment non-billable unless told: a billable project's charge codes
+    # must say so, or every hour booked to them would be non-billable.
+    projects = [d for d in pushed.first if d.flow == "activate_project" and d.operation == "create"]
+    applied = pushed.applied()
+    seen: set[bool] = set()
+    with pushed.firm.clients() as clients:
+        for delta in projects:
+            if delta.delta_id not in applied:
+                continue
+            payload = validated(delta)
+            listed = clients[delta.target_instance].request(
+                "GET", f"/projects/{applied[delta.delta_id]}/task_assignments"
+            )
+            billable = {a["task"]["id"]: a["billable"] for a in listed.json()["task_assignments"]}
+            assert set(payload.task_ids) <= set(billable), delta
+            assert {billable[t] for t in payload.task_ids} <= {payload.is_billable}, delta
+            seen.add(payload.is_billable)
+    assert True in seen, "no billable project was created"

@@ -288,6 +288,28 @@ def test_deleting_a_project_deletes_its_entries_and_assignments(
     assert left == 0
 
 
+def test_a_task_assignment_is_not_billable_unless_told(hv: httpx.Client) -> None:
+    # Harvest: "Defaults to false", even for a task billable by default on a billable project.
+    client_id = hv.get("/clients", params={"per_page": 1}).json()["clients"][0]["id"]
+    project = hv.post(
+        "/projects",
+        json={
+            "client_id": client_id,
+            "name": "Billable by the hour",
+            "is_billable": True,
+            "bill_by": "People",
+            "budget_by": "none",
+        },
+    ).json()
+    tasks = hv.get("/tasks", params={"is_active": "true"}).json()["tasks"]
+    default_billable = [t["id"] for t in tasks if t["billable_by_default"]][:2]
+    assert len(default_billable) == 2
+    assignments = f"/projects/{project['id']}/task_assignments"
+    unsaid = hv.post(assignments, json={"task_id": default_billable[0]}).json()
+    said = hv.post(assignments, json={"task_id": default_billable[1], "billable": True}).json()
+    assert (unsaid["billable"], said["billable"]) == (False, True)
+
+
 def test_nested_objects_follow_a_rename(box: SandboxProcess, hv: httpx.Client) -> None:
     # The nested-object cache must not serve a stale name after a write.
     entry = hv.get("/time_entries", params={"per_page": 1}).json()["time_entries"][0]

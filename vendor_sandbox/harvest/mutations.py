@@ -435,7 +435,7 @@ def create_task_assignment(
     values = {
         "project_id": project_id,
         "task_id": task_id,
-        "billable": task["billable_by_default"],
+        "billable": False,  # Harvest: "Defaults to false", whatever the task's default
         "hourly_rate": task["default_hourly_rate"],
         **_task_assignment_fields(body),
         "created_at": now,

@@ -104,7 +104,9 @@ class HarvestProjectHandler:
         project_id = self.find_existing(client, delta, payload) or self._create(client, payload)
         assigned_before: set[int] = set()  # by an earlier attempt, or archived by a person
         for task_id in payload.task_ids or []:
-            if not self._assign(client, project_id, "task_assignments", {"task_id": task_id}):
+            # Harvest makes a task assignment non-billable unless told (not the task's default).
+            assignment = {"task_id": task_id, "billable": payload.is_billable}
+            if not self._assign(client, project_id, "task_assignments", assignment):
                 assigned_before.add(task_id)
         if assigned_before:
             self._reactivate_tasks(client, project_id, assigned_before)
