@@ -83,7 +83,7 @@ class JobModel(BaseModel):
     primary: bool
     hire_date: str | None = None
     rate: float
-    payment_unit: str
+    payment_unit: str | None = None  # Gusto: null while the job has no current compensation
 
 
 class CompensationModel(BaseModel):
@@ -134,8 +134,9 @@ class PayrollModel(BaseModel):
 class PayrollEmployeeCompensationModel(BaseModel):
     payroll_uuid: str
     employee_uuid: str
-    gross_pay: float
-    net_pay: float
+    # Gusto: "only available for processed payrolls" (null on an unprocessed one's statements).
+    gross_pay: float | None = None
+    net_pay: float | None = None
     regular_hours: float
 
 

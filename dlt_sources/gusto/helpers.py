@@ -11,10 +11,9 @@ Vendor quirks handled here:
   by cursor (`starting_after_uuid`) and answers `X-Has-Next-Page` (the sandbox does; the spec
   does not say, so a full page also means more); an unknown (or expired)
   cursor answers 422.
-- Payroll lists refuse windows over a year and end dates over three months ahead; business
-  "today" is not served as data, so the last window's end is found by bisection on that 422.
-  The spec documents the limit, not the answer: were Gusto to clamp instead, the walk still
-  stops at the `Date` of its answers + PAYROLL_HORIZON_DAYS.
+- Payroll lists take windows of at most a year and end dates at most three months ahead (the
+  spec documents the limit, not its answer); business "today" is not served as data, so the
+  walk ends at the `Date` of Gusto's answers + PAYROLL_HORIZON_DAYS, inside that limit.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -42,22 +41,13 @@ class GustoAuthError(RuntimeError):
 class GustoApiError(RuntimeError):
     """Gusto answered a request with a final (non-retryable) error."""
 
-    def __init__(self, message: str, status: int, error_key: str | None = None) -> None:
+    def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
-        self.error_key = error_key
 
 
 class CursorExpired(RuntimeError):
     """The feed no longer knows the stored cursor (older than its 30-day retention)."""
-
-
-def _error_key(response: requests.Response) -> str | None:
-    try:
-        errors = response.json().get("errors") or []
-        return errors[0].get("error_key") if errors else None
-    except (ValueError, AttributeError):
-        return None
 
 
 @dataclass
@@ -185,7 +175,6 @@ class GustoClient:
                 f"gusto/{self.instance.name}: GET {path} answered {response.status_code}: "
                 f"{response.text[:300]}",
                 response.status_code,
-                _error_key(response),
             )
         return response
 
@@ -194,7 +183,13 @@ class GustoClient:
         """The company uuid of this instance's token."""
         if self._company is None:
             info = self.get(settings.TOKEN_INFO_PATH).json()
-            self._company = info["resource"]["uuid"]
+            resource = info.get("resource") or {}
+            if not resource.get("uuid"):
+                raise GustoAuthError(
+                    f"gusto/{self.instance.name}: the token names no company (token_info "
+                    f"resource {resource.get('type')!r}); use a company's refresh token"
+                )
+            self._company = resource["uuid"]
         return self._company
 
     # -- reading ---------------------------------------------------------------------------
@@ -264,7 +259,7 @@ class GustoClient:
         payroll: dict[str, Any] | None = None
         page = 1
         while True:
-            params = {"include": "taxes,benefits", "page": page, "per": settings.PER_PAGE}
+            params = {"include": settings.PAYROLL_INCLUDE, "page": page, "per": settings.PER_PAGE}
             response = self.get(path, params)
             # orjson: pay statements are the bulk of the bytes; requests' decoder is ~5x slower.
             body = orjson.loads(response.content)
@@ -277,49 +272,21 @@ class GustoClient:
                 return payroll
             page += 1
 
-    def _payroll_window(self, start: date, end: date | None, per: int = 0) -> requests.Response:
-        params: dict[str, Any] = {
-            "processing_statuses": "processed,unprocessed",
-            "payroll_types": "regular,off_cycle",
-            "date_filter_by": "check_date",
-            "start_date": start.isoformat(),
-            "page": 1,
-            "per": per or settings.PER_PAGE,
-        }
-        if end is not None:
-            params["end_date"] = end.isoformat()
-        return self.get(settings.PAYROLLS_PATH.format(company=self.company), params)
-
-    def _accepts_end(self, start: date, end: date) -> bool:
-        try:
-            self._payroll_window(start, end, per=1)
-        except GustoApiError as exc:
-            if exc.status == 422 and exc.error_key == "end_date":
-                return False
-            raise
-        return True
-
     def payroll_uuids(self, start_date: str) -> list[str]:
-        """Uuids of every payroll (any status or type) with a check date since `start_date`.
+        """Uuids of every payroll (any status or type) dated since `start_date`.
 
-        Walks one-year check-date windows up to the latest end date Gusto accepts: found by
-        bisection on its 422, and never past its today (its `Date`) + PAYROLL_HORIZON_DAYS, so
-        the walk ends even if Gusto clamped the end date instead of refusing it.
+        Walks one-year windows up to Gusto's today (its `Date`) + PAYROLL_HORIZON_DAYS, under
+        its 3-month limit on end dates. Windows overlap by PAYROLL_WINDOW_OVERLAP_DAYS: only
+        regular processed payrolls are filtered by check date, the others by pay period, and a
+        pay period across a window's edge would be in neither window.
         """
         path = settings.PAYROLLS_PATH.format(company=self.company)
         start = date.fromisoformat(start_date)
-        horizon = self._payroll_horizon()
+        horizon = self._gusto_today() + timedelta(days=settings.PAYROLL_HORIZON_DAYS)
+        step = timedelta(days=settings.PAYROLL_WINDOW_DAYS - settings.PAYROLL_WINDOW_OVERLAP_DAYS)
         uuids: list[str] = []
-        while horizon is None or start <= horizon:
-            end = start + timedelta(days=settings.PAYROLL_WINDOW_DAYS)
-            last = horizon is not None and end >= horizon
-            if last:
-                end = horizon
-            if not self._accepts_end(start, end):
-                accepted = self._last_accepted_end(start, end)
-                if accepted is None:  # the window starts past what Gusto serves
-                    break
-                end, last = accepted, True
+        while start <= horizon:
+            end = min(start + timedelta(days=settings.PAYROLL_WINDOW_DAYS), horizon)
             params = {
                 "processing_statuses": "processed,unprocessed",
                 "payroll_types": "regular,off_cycle",
@@ -328,40 +295,21 @@ class GustoClient:
                 "end_date": end.isoformat(),
             }
             uuids.extend(row["uuid"] for row in self.paged(path, params))
-            if last:
+            if end == horizon:
                 break
-            start = end + timedelta(days=1)
+            start += step
         return list(dict.fromkeys(uuids))
 
-    def _payroll_horizon(self) -> date | None:
-        """The last end date a walk asks for: Gusto's today (by `Date`) + PAYROLL_HORIZON_DAYS.
+    def _gusto_today(self) -> date:
+        """Gusto's today, by the `Date` of its answer (the sandbox's is its business date).
 
-        None if Gusto's answer names no date.
+        This machine's UTC date if Gusto names none.
         """
-        response = self.get(
-            settings.PAYROLLS_PATH.format(company=self.company), {"page": 1, "per": 1}
-        )
+        response = self.get(settings.TOKEN_INFO_PATH)
         try:
-            today = parsedate_to_datetime(response.headers["Date"]).date()
+            return parsedate_to_datetime(response.headers["Date"]).date()
         except (KeyError, TypeError, ValueError):
-            return None
-        return today + timedelta(days=settings.PAYROLL_HORIZON_DAYS)
-
-    def _last_accepted_end(self, start: date, refused: date) -> date | None:
-        """The latest end date from `start` on that Gusto accepts, below the `refused` one.
-
-        None if it refuses `start` itself (past its today + 3 months).
-        """
-        if not self._accepts_end(start, start):
-            return None
-        low, high = start, refused
-        while (high - low).days > 1:
-            middle = low + (high - low) / 2
-            if self._accepts_end(start, middle):
-                low = middle
-            else:
-                high = middle
-        return low
+            return datetime.now(UTC).date()
 
 
 def _has_next_page(response: requests.Response, page: int, rows: int) -> bool:

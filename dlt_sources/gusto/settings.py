@@ -21,13 +21,18 @@ EVENTS_LIMIT = 100  # the feed's largest `limit`
 FINGERPRINT_CHARS = 16  # hex digits of an employee part's hash kept in resource state
 
 # Payroll lists refuse windows longer than a year and end dates more than 3 months ahead, so a
-# full load walks one-year check-date windows from this date (instance setting
-# `payroll_start_date` overrides it).
+# full load walks one-year windows from this date (instance setting `payroll_start_date`
+# overrides it) up to Gusto's today + PAYROLL_HORIZON_DAYS: under any count of "3 months"
+# (89-92 days), a day spare for Gusto's today being behind the UTC date of its `Date` header.
 DEFAULT_PAYROLL_START_DATE = "2020-01-01"
 PAYROLL_WINDOW_DAYS = 365
-# The walk never asks past Gusto's today + this: beyond "3 months" however counted (92 days at
-# most), so Gusto's own refusal still sets the last window where it answers 422.
-PAYROLL_HORIZON_DAYS = 100
+PAYROLL_HORIZON_DAYS = 88
+# Payrolls other than regular processed ones are filtered by pay period, not check date: windows
+# overlap by half a year so any pay period up to that long lies wholly inside one of them.
+PAYROLL_WINDOW_OVERLAP_DAYS = 183
+# A payroll's parts: deductions come by default only on regular payrolls; totals only on
+# calculated or processed ones (asked for anyway: the pay run journal needs them).
+PAYROLL_INCLUDE = "taxes,benefits,deductions,totals"
 
 # Access tokens live two hours; refresh a little early rather than eat a 401.
 TOKEN_REFRESH_MARGIN_SECONDS = 300

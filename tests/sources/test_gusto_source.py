@@ -318,29 +318,43 @@ def test_a_payroll_walk_starting_past_what_gusto_serves_reads_nothing(aimed) -> 
     # read, where the walk used to send one Gusto refuses (422) and fail the load.
     client = GustoClient(_gusto_instance("us"))
     today = _business_today(aimed)
-    for ahead in (95, 200):  # past the limit; past the walk's horizon too
+    for ahead in (95, 200):
         assert client.payroll_uuids((today + timedelta(days=ahead)).isoformat()) == []
 
 
-@pytest.mark.timeout(120)
-def test_a_payroll_walk_ends_were_gusto_to_clamp_end_dates(aimed) -> None:
-    # Gusto documents its limit on end dates (3 months ahead), not its answer. The sandbox
-    # refuses (422), which ends the walk; were Gusto to clamp the date instead, the walk must
-    # end too, with the same payrolls. The clamp is made here, on the requests sent.
+def test_a_payroll_walk_asks_nothing_gusto_refuses_and_misses_no_payroll(aimed) -> None:
+    # Gusto documents its limits on payroll lists (end dates at most 3 months ahead, windows at
+    # most a year), not its answer to a request past them: the walk must stay inside both, by
+    # Gusto's today (its `Date`), and still find every payroll of the company.
     us = _gusto_instance("us")
-    refused = GustoClient(us).payroll_uuids("2020-01-01")
-    limit = (_business_today(aimed) + timedelta(days=92)).isoformat()
+    today = _business_today(aimed)
     session = retrying_session()
     send = session.get
+    windows: list[tuple[date, date]] = []
 
-    def clamped(url: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        if params and params.get("end_date", "") > limit:
-            params = {**params, "end_date": limit}
+    def recorded(url: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if params and "end_date" in params:
+            windows.append(
+                (date.fromisoformat(params["start_date"]), date.fromisoformat(params["end_date"]))
+            )
         return send(url, params=params, **kwargs)
 
-    session.get = clamped  # type: ignore[method-assign]
-    walked = GustoClient(us, session=session).payroll_uuids("2020-01-01")
-    assert refused and walked == refused
+    session.get = recorded  # type: ignore[method-assign]
+    client = GustoClient(us, session=session)
+    walked = client.payroll_uuids("2020-01-01")
+
+    assert windows and max(end for _, end in windows) <= today + timedelta(days=89)
+    assert all((end - start).days <= 365 for start, end in windows)
+    # Consecutive windows overlap (pay periods across an edge), none is skipped.
+    assert all(nxt[0] <= end for (_, end), nxt in zip(windows, windows[1:], strict=False))
+    with sqlite3.connect(aimed.state, timeout=30) as conn:
+        company = {
+            row[0]
+            for row in conn.execute(
+                "select uuid from gusto_payrolls where company_uuid = ?", (client.company,)
+            )
+        }
+    assert len(walked) == len(set(walked)) and set(walked) == company
 
 
 def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) -> None:
@@ -351,7 +365,12 @@ def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) ->
     raw = [
         {"payroll_uuid": p, "employee_uuid": "e-1", "gross_pay": "n/a", "net_pay": 1.0}
         for p in ("p-1", "p-2")
-    ] + [{"payroll_uuid": "p-1", "employee_uuid": "e-2", "gross_pay": 10.0, "net_pay": 8.0}]
+    ] + [
+        {"payroll_uuid": "p-1", "employee_uuid": "e-2", "gross_pay": 10.0, "net_pay": 8.0},
+        # An unprocessed payroll's statement: no pay yet ("only available for processed
+        # payrolls", Gusto's spec), which is no error.
+        {"payroll_uuid": "p-3", "employee_uuid": "e-1", "gross_pay": None, "net_pay": None},
+    ]
 
     @dlt.resource(
         name="payroll_employee_compensations",
@@ -372,13 +391,14 @@ def test_each_broken_pay_statement_is_quarantined_under_its_own_key(tmp_path) ->
     build_pipeline("gusto", warehouse=target, pipelines_dir=tmp_path / "p").run(statements())
     with duckdb.connect(str(target), read_only=True) as conn:
         kept = conn.execute(
-            "select payroll_uuid, employee_uuid from raw_gusto.payroll_employee_compensations"
+            "select payroll_uuid, employee_uuid, gross_pay "
+            "from raw_gusto.payroll_employee_compensations order by 1"
         ).fetchall()
         refused = conn.execute(
             "select record_key, reason from raw_gusto.payroll_employee_compensations__quarantine "
             "order by 1"
         ).fetchall()
-    assert kept == [("p-1", "e-2")]
+    assert kept == [("p-1", "e-2", 10.0), ("p-3", "e-1", None)]
     assert [key for key, _ in refused] == ["p-1:e-1", "p-2:e-1"]
     assert all(reason.startswith("gross_pay:") for _, reason in refused)
 
