@@ -4,7 +4,7 @@ Vendor quirks these handlers live with:
 - Harvest takes no idempotency key and no natural-key uniqueness: a lost reply to a project
   create followed by a resend would duplicate it. So the create first looks the project up by
   its code (Harvest's only filter-free way is listing projects) and completes what exists; the
-  task and user assignments it adds answer 422 "already assigned" when present, which is success.
+  task and user assignments it adds answer 422 when present, which (once seen listed) is success.
 - NetSuite takes `X-NetSuite-Idempotency-Key` only on asynchronous writes (`Prefer:
   respond-async`, 202 + the job's Location). A reused key answers IDEMPOTENCY_ERROR with the
   earlier job's Location, which is followed like a fresh job, so a resend never writes twice
@@ -81,10 +81,6 @@ def _harvest_projects(client: TargetClient) -> Iterator[dict[str, Any]]:
         page = body.get("next_page")
 
 
-def _already_assigned(response: requests.Response) -> bool:
-    return response.status_code == 422 and "already assigned" in response.text
-
-
 @dataclass(frozen=True)
 class HarvestProjectHandler:
     """activate_project → Harvest: a project with charge codes and user access, or its flag.
@@ -144,17 +140,25 @@ class HarvestProjectHandler:
     ) -> bool:
         """Assign; False when it already was (by an earlier attempt, or archived by a person).
 
-        Harvest refuses a second assignment as "already assigned", so sending it again is
-        harmless (`idempotent`): a multi-request create is not at the mercy of every request.
+        Harvest refuses a second assignment (422), so sending it again is harmless
+        (`idempotent`): a multi-request create is not at the mercy of every request. Whether a
+        422 means "already there" is judged by looking, not by the wording of Harvest's message.
         """
-        response = client.request(
-            "POST", f"/projects/{project_id}/{kind}", json=body, idempotent=True
-        )
+        path = f"/projects/{project_id}/{kind}"
+        response = client.request("POST", path, json=body, idempotent=True)
         if response.status_code == 201:
             return True
-        if _already_assigned(response):
+        if response.status_code == 422 and self._assigned(client, path, body):
             return False
         raise _harvest_error(response, f"{kind} {body} on project {project_id}")
+
+    def _assigned(self, client: TargetClient, path: str, body: dict[str, Any]) -> bool:
+        """Whether the project's assignments (`path`) hold the task or user `body` names."""
+        kind, wanted = ("task", body["task_id"]) if "task_id" in body else ("user", body["user_id"])
+        listed = client.request("GET", path, params={"per_page": HARVEST_PAGE_SIZE})
+        if listed.status_code != 200:
+            raise _harvest_error(listed, f"the assignments at {path}")
+        return any(a[kind]["id"] == wanted for a in listed.json()[path.rsplit("/", 1)[1]])
 
     def _reactivate_tasks(self, client: TargetClient, project_id: str, task_ids: set[int]) -> None:
         """Charge codes of an open project that are there but archived: in use again.

@@ -121,8 +121,9 @@ class HarvestUserCreate:
             "/users",
             json={"first_name": user.first_name, "last_name": user.last_name, "email": user.email},
         )
-        if response.status_code == 422 and "taken" in response.text:
-            # The user exists (an earlier attempt whose reply was lost, or made by hand): adopt.
+        if response.status_code == 422:
+            # The user may exist (an earlier attempt whose reply was lost, or made by hand): then
+            # adopt it. Judged by looking, not by the wording of Harvest's message.
             existing = self.find_existing(client, delta, payload)
             if existing is not None:
                 return existing
