@@ -112,6 +112,18 @@ def as_int(value: Any) -> Any:
         return value
 
 
+def _manager(value: Any) -> dict[str, Any]:
+    """The manager of a jobInfo row (`reportsTo`): an employee id, or else a name.
+
+    The sandbox sends ids; a tenant may show the manager's name (unverified), which would
+    otherwise fail the row. Staging finds the employee a name belongs to.
+    """
+    manager = as_int(value)
+    if manager is None or isinstance(manager, int):
+        return {"reports_to": manager, "reports_to_name": None}
+    return {"reports_to": None, "reports_to_name": str(manager).strip() or None}
+
+
 def as_date(value: Any) -> Any:
     if value is None or value == "" or value == "0000-00-00":
         return None
@@ -176,7 +188,7 @@ def history_row(
             "department": raw.get("department"),
             "division": raw.get("division"),
             "job_title": raw.get("jobTitle"),
-            "reports_to": as_int(raw.get("reportsTo")),
+            **_manager(raw.get("reportsTo")),
         }
     elif table == "compensation":
         amount, currency = split_money(raw.get("rate"))
@@ -251,6 +263,7 @@ class JobInfoModel(BaseModel):
     employee_id: int
     date: date
     reports_to: int | None = None
+    reports_to_name: str | None = None
 
 
 class CompensationModel(BaseModel):

@@ -106,6 +106,7 @@ COLUMNS: dict[str, dict[str, dict[str, object]]] = {
         "division": {"data_type": "text"},
         "job_title": {"data_type": "text"},
         "reports_to": {"data_type": "bigint"},
+        "reports_to_name": {"data_type": "text"},
         **_DELETED,
     },
     "compensation": {

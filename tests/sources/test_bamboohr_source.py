@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from dlt_sources.bamboohr import bamboohr_source, settings
-from dlt_sources.bamboohr.helpers import CompensationModel, history_row
+from dlt_sources.bamboohr.helpers import CompensationModel, JobInfoModel, history_row
 from dlt_sources.common.config import MissingSetting, load_instances
 from dlt_sources.common.quarantine import validated
 from orchestration.lib.pipelines import build_pipeline
@@ -379,3 +379,40 @@ def test_broken_rows_of_a_merge_table_are_quarantined_once(tmp_path: Path) -> No
     assert [key for key, _ in quarantined] == ["2", "3"]
     assert "'lots' is not an amount with a currency" in refused["2"]
     assert refused["3"].startswith("start_date:")
+
+
+def test_a_manager_given_by_name_is_kept_beside_one_given_by_id(tmp_path: Path) -> None:
+    """jobInfo's `reportsTo` as a tenant may show it (a name) lands as a name, not in quarantine.
+
+    The sandbox sends ids, so the rows are shaped here; staging finds the employee of a name
+    (its unit test, stg_bamboohr__job_info).
+    """
+    relation = "bamboohr_acme"
+    raw = [
+        {"id": "1", "employeeId": "7", "date": "2025-01-01", "reportsTo": "20"},
+        {"id": "2", "employeeId": "8", "date": "2025-01-01", "reportsTo": " Ada Lovelace "},
+        {"id": "3", "employeeId": "9", "date": "2025-01-01", "reportsTo": ""},
+        {"id": "4", "employeeId": "9", "date": "not a date", "reportsTo": "Ada Lovelace"},
+    ]
+
+    @dlt.resource(
+        name="job_info",
+        primary_key=("source_relation", "id"),
+        write_disposition="merge",
+        columns=settings.COLUMNS["job_info"],
+    )
+    def job_info() -> Iterator[object]:
+        rows = (history_row("job_info", r, relation, "2025-06-01T09:00:00+00:00") for r in raw)
+        yield from validated(rows, table="job_info", model=JobInfoModel, source_relation=relation)
+
+    target = tmp_path / "managers.duckdb"
+    build_pipeline("bamboohr", warehouse=target, pipelines_dir=tmp_path / "p").run(job_info())
+    with duckdb.connect(str(target), read_only=True) as conn:
+        kept = conn.execute(
+            "select id, reports_to, reports_to_name from raw_bamboohr.job_info order by id"
+        ).fetchall()
+        refused = conn.execute(
+            "select record_key, reason from raw_bamboohr.job_info__quarantine"
+        ).fetchall()
+    assert kept == [(1, 20, None), (2, None, "Ada Lovelace"), (3, None, None)]
+    assert [key for key, _ in refused] == ["4"] and refused[0][1].startswith("date:")
