@@ -30,6 +30,7 @@ from dlt_sources.bamboohr.helpers import (
     BambooHRClient,
     EmployeeModel,
     as_date,
+    changed_employees,
     employee_row,
     history_row,
     time_off_model,
@@ -90,7 +91,7 @@ def employees(clients: list[BambooHRClient]) -> Iterator[Any]:
             model=EmployeeModel,
             source_relation=relation,
         )
-        for employee_id, change in changes.get("employees", {}).items():
+        for employee_id, change in changed_employees(changes).items():
             if change.get("action") == "Deleted":
                 yield tombstone(relation, int(employee_id))
         state["cursor"] = changes.get("latest") or since
@@ -112,17 +113,20 @@ def history_rows(clients: list[BambooHRClient], table: str) -> Iterator[Any]:
         # Row ids per employee id, so rows an employee no longer has can be deleted; the
         # changed-tables feed returns the employee's current rows and nothing about the others.
         known: dict[str, list[int]] = state.setdefault("rows", {})
+        # The change feed first: its `latest` (documented there, not on the tables endpoint)
+        # never runs ahead of the rows read after it, so it is the next cursor.
+        feed = client.changed(since or settings.EPOCH)
         deleted = (
             [
                 employee_id
-                for employee_id, change in client.changed(since, "deleted")["employees"].items()
+                for employee_id, change in changed_employees(feed).items()
                 if change.get("action") == "Deleted"
             ]
             if since
             else []
         )
         answer = client.changed_table(alias, since or settings.EPOCH)
-        for employee_id, entry in answer.get("employees", {}).items():
+        for employee_id, entry in changed_employees(answer).items():
             raws = entry.get("rows") or []
             rows = [history_row(table, r, relation, entry.get("lastChanged")) for r in raws]
             ids = [r["id"] for r in rows if isinstance(r["id"], int)]
@@ -133,7 +137,7 @@ def history_rows(clients: list[BambooHRClient], table: str) -> Iterator[Any]:
         for employee_id in deleted:
             for gone in known.pop(employee_id, []):
                 yield tombstone(relation, gone)
-        state["cursor"] = answer.get("latest") or since
+        state["cursor"] = feed.get("latest") or since
 
 
 @dlt.resource(

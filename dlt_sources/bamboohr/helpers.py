@@ -112,6 +112,12 @@ def as_int(value: Any) -> Any:
         return value
 
 
+def changed_employees(answer: dict[str, Any]) -> dict[str, Any]:
+    """The `employees` map of a change answer; an empty one may come as a JSON array."""
+    employees = answer.get("employees")
+    return employees if isinstance(employees, dict) else {}
+
+
 def _manager(value: Any) -> dict[str, Any]:
     """The manager of a jobInfo row (`reportsTo`): an employee id, or else a name.
 
