@@ -33,6 +33,8 @@ from orchestration.webhooks.deliveries import (
 )
 from orchestration.webhooks.inbox import InboxEvent, WebhookInbox
 from orchestration.webhooks.signatures import (
+    BAMBOOHR_SIGNED_DEFAULT,
+    BAMBOOHR_SIGNED_LAYOUTS,
     TIMESTAMP_WINDOW_SECONDS,
     Rejected,
     verify_bamboohr,
@@ -48,6 +50,18 @@ KEY_ENV = {
 }
 
 
+SIGNED_ENV = "CROSSWALK_WEBHOOK_BAMBOOHR_SIGNED"
+
+
+def bamboohr_signed_layout() -> str:
+    """How BambooHR joins body and timestamp before signing, as this deployment says."""
+    layout = os.environ.get(SIGNED_ENV, "").strip() or BAMBOOHR_SIGNED_DEFAULT
+    if layout not in BAMBOOHR_SIGNED_LAYOUTS:
+        known = ", ".join(BAMBOOHR_SIGNED_LAYOUTS)
+        raise ValueError(f"{SIGNED_ENV}={layout!r} is none of: {known}")
+    return layout
+
+
 def _configured_keys(system: str) -> list[str]:
     return [k.strip() for k in os.environ.get(KEY_ENV[system], "").split(",") if k.strip()]
 
@@ -59,6 +73,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     path = ops_db or ops_store_path()
+    signed = bamboohr_signed_layout()  # a wrong setting stops the receiver at start, not later
     with WebhookInbox.open(path):
         pass  # the tables exist before the first delivery
 
@@ -99,7 +114,9 @@ def create_app(
         return endpoint
 
     def bamboohr(inbox: WebhookInbox, body: bytes, request: Request) -> JSONResponse:
-        verify_bamboohr(body, request.headers, keys(inbox, "bamboohr"), clock(), window_seconds)
+        verify_bamboohr(
+            body, request.headers, keys(inbox, "bamboohr"), clock(), window_seconds, signed
+        )
         return admit(inbox, bamboohr_event(body))
 
     def gusto(inbox: WebhookInbox, body: bytes, request: Request) -> JSONResponse:

@@ -1,7 +1,8 @@
 """Signature checks of BambooHR and Gusto webhook deliveries.
 
 - BambooHR: `X-BambooHR-Timestamp` (Unix seconds) and `X-BambooHR-Signature`, the hex
-  HMAC-SHA256 of the body bytes followed by the timestamp, keyed with the webhook's private key.
+  HMAC-SHA256 of the body bytes followed by the timestamp (by default; the joining is
+  unverified, so it is a setting), keyed with the webhook's private key.
   The timestamp is re-stamped on every delivery attempt, so a delivery older than the window is
   a replay, not a retry.
 - Gusto: `X-Gusto-Signature`, the hex HMAC-SHA256 of the body keyed with the subscription's
@@ -13,11 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 # How far a BambooHR timestamp may be from our clock, either way (Stripe and Slack use 5 minutes).
 TIMESTAMP_WINDOW_SECONDS = 300
+
+# What BambooHR signs: "payload + timestamp" in its docs, the exact joining unverified
+# (CONVENTIONS.md), so a deployment may name another (CROSSWALK_WEBHOOK_BAMBOOHR_SIGNED).
+BAMBOOHR_SIGNED_LAYOUTS: dict[str, Callable[[bytes, bytes], bytes]] = {
+    "body+timestamp": lambda body, timestamp: body + timestamp,
+    "timestamp+body": lambda body, timestamp: timestamp + body,
+    "timestamp.body": lambda body, timestamp: timestamp + b"." + body,
+}
+BAMBOOHR_SIGNED_DEFAULT = "body+timestamp"
 
 
 @dataclass(frozen=True)
@@ -47,8 +57,13 @@ def verify_bamboohr(
     private_keys: Iterable[str],
     now: float,
     window_seconds: float = TIMESTAMP_WINDOW_SECONDS,
+    signed: str = BAMBOOHR_SIGNED_DEFAULT,
 ) -> None:
-    """Raise Rejected unless a known key signed `body` with a timestamp inside the window."""
+    """Raise Rejected unless a known key signed `body` with a timestamp inside the window.
+
+    `signed` names how body and timestamp are joined before signing (BAMBOOHR_SIGNED_LAYOUTS).
+    """
+    layout = BAMBOOHR_SIGNED_LAYOUTS[signed]
     timestamp = headers.get("x-bamboohr-timestamp")
     signature = headers.get("x-bamboohr-signature")
     if not timestamp or not signature:
@@ -60,7 +75,7 @@ def verify_bamboohr(
     keys = list(private_keys)
     if not keys:
         raise Rejected(503, "no BambooHR webhook key is configured")
-    if not _matches_any(signature, keys, body + timestamp.encode()):
+    if not _matches_any(signature, keys, layout(body, timestamp.encode())):
         raise Rejected(401, "signature does not match any BambooHR webhook key")
     # Checked after the signature, so a forger cannot learn the window from the answers.
     if abs(now - sent_at) > window_seconds:
