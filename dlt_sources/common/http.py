@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dlt
 import requests
 from dlt.sources.helpers import requests as dlt_requests
@@ -17,6 +19,7 @@ def _runtime_setting(name: str, default: float) -> float:
 
 def retrying_session(
     *,
+    retry_when: Callable[[requests.Response | None, BaseException | None], bool] | None = None,
     max_attempts: int | None = None,
     backoff_factor: float | None = None,
     max_delay_seconds: float | None = None,
@@ -29,7 +32,8 @@ def retrying_session(
     Unless given, each setting comes from dlt's own runtime config keys (`request_max_attempts`,
     `request_backoff_factor`, `request_max_retry_delay`, `request_timeout`), so an operator tunes
     how long a down vendor is retried without code; our defaults are 8 attempts, backoff 0.5 s,
-    at most 60 s between attempts and a 60 s timeout.
+    at most 60 s between attempts and a 60 s timeout. `retry_when` retries more answers (a vendor
+    that throttles with another status).
     """
     client = dlt_requests.Client(
         request_timeout=timeout_seconds or _runtime_setting("request_timeout", 60),
@@ -40,5 +44,6 @@ def retrying_session(
         request_max_retry_delay=max_delay_seconds
         or _runtime_setting("request_max_retry_delay", 60),
         respect_retry_after_header=True,
+        retry_condition=retry_when,
     )
     return client.session

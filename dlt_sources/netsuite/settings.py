@@ -16,6 +16,9 @@ from dataclasses import dataclass
 SUITEQL_PATH = "/query/v1/suiteql"
 # SuiteQL's default and maximum page.
 PAGE_SIZE = 1000
+# Error codes that mean "too many requests" whatever status carries them (CONVENTIONS.md: 429
+# is unverified), retried like a 429; instance setting `throttle_error_codes` replaces the list.
+THROTTLE_ERROR_CODES = frozenset({"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"})
 # Oracle masks: TO_CHAR of a datetime column and TO_DATE of a cursor literal (one mask, so a
 # stamp read is a stamp the next query's bound takes as it is), and TO_CHAR of a date column.
 TO_DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"

@@ -19,12 +19,21 @@ from pathlib import Path
 
 import dlt
 import httpx
+import orjson
 import pytest
+import requests
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from dlt_sources.common.config import MissingSetting
+from dlt_sources.common.config import Instance, MissingSetting
 from dlt_sources.netsuite import netsuite_source
-from dlt_sources.netsuite.helpers import NetSuiteError, latest, stamp_text, to_date
+from dlt_sources.netsuite.helpers import (
+    NetSuiteError,
+    latest,
+    stamp_text,
+    throttle_codes,
+    throttled_by,
+    to_date,
+)
 from dlt_sources.netsuite.settings import TABLES as SPECS
 from orchestration.lib.pipelines import build_pipeline
 from tests.sources.conftest import raw_counts, truth_counts
@@ -88,6 +97,32 @@ def test_a_cursor_saved_in_iso_form_goes_on_in_the_to_char_form() -> None:
     # A date in the user's format, saved by a run before TO_CHAR: a clear error, not a guess.
     with pytest.raises(NetSuiteError, match="drop the table's state"):
         to_date("3/2/2026")
+
+
+def _answer(status: int, body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response._content = status, body
+    return response
+
+
+def test_an_answer_naming_a_throttle_code_is_retried_whatever_its_status() -> None:
+    # CONVENTIONS.md: NetSuite's status for too many requests is unverified (429 assumed); an
+    # answer naming a throttle code is retried like a 429, and the codes are an instance setting.
+    def problem(code: str) -> bytes:
+        return orjson.dumps({"o:errorDetails": [{"detail": "...", "o:errorCode": code}]})
+
+    default = throttled_by(throttle_codes(Instance("netsuite", "acme", "http://x")))
+    assert default(_answer(400, problem("SSS_REQUEST_LIMIT_EXCEEDED")), None)
+    assert default(_answer(403, problem("CONCURRENCY_LIMIT_EXCEEDED")), None)
+    # Refused for good: retrying would change nothing.
+    assert not default(_answer(400, problem("INVALID_PARAMETER")), None)
+    assert not default(_answer(400, b"<html>not json</html>"), None)
+    assert not default(_answer(200, problem("SSS_REQUEST_LIMIT_EXCEEDED")), None)
+    assert not default(None, requests.ConnectionError())
+    configured = Instance("netsuite", "acme", "http://x", {"throttle_error_codes": "TOO_BUSY"})
+    custom = throttled_by(throttle_codes(configured))
+    assert custom(_answer(400, problem("TOO_BUSY")), None)
+    assert not custom(_answer(400, problem("SSS_REQUEST_LIMIT_EXCEEDED")), None)
 
 
 def test_second_run_reads_only_changes_and_applies_deletes(
