@@ -43,6 +43,19 @@ def duplicates(box: SandboxProcess) -> list[dict[str, Any]]:
     return httpx.get(f"{box.base('control')}/truth/duplicates").json()["duplicates"]
 
 
+def new_project(hv: httpx.Client, name: str, *, billable: bool) -> dict[str, Any]:
+    """A project of the first client: billed by person, or not billed."""
+    client_id = hv.get("/clients", params={"per_page": 1}).json()["clients"][0]["id"]
+    body = {
+        "client_id": client_id,
+        "name": name,
+        "is_billable": billable,
+        "bill_by": "People" if billable else "none",
+        "budget_by": "none",
+    }
+    return hv.post("/projects", json=body).json()
+
+
 def placement(hv: httpx.Client) -> dict[str, int]:
     """A user, project and task a new time entry may use (both assignments exist)."""
     assignment = hv.get("/user_assignments", params={"is_active": "true", "per_page": 1}).json()[
@@ -255,17 +268,7 @@ def test_creates_log_natural_keys_and_duplicates(box: SandboxProcess, hv: httpx.
 def test_deleting_a_project_deletes_its_entries_and_assignments(
     box: SandboxProcess, hv: httpx.Client
 ) -> None:
-    client_id = hv.get("/clients", params={"per_page": 1}).json()["clients"][0]["id"]
-    project = hv.post(
-        "/projects",
-        json={
-            "client_id": client_id,
-            "name": "Short lived",
-            "is_billable": False,
-            "bill_by": "none",
-            "budget_by": "none",
-        },
-    ).json()
+    project = new_project(hv, "Short lived", billable=False)
     task_id = hv.get("/tasks", params={"per_page": 1}).json()["tasks"][0]["id"]
     user_id = hv.get("/users/me").json()["id"]
     pid = project["id"]
@@ -290,17 +293,7 @@ def test_deleting_a_project_deletes_its_entries_and_assignments(
 
 def test_a_task_assignment_is_not_billable_unless_told(hv: httpx.Client) -> None:
     # Harvest: "Defaults to false", even for a task billable by default on a billable project.
-    client_id = hv.get("/clients", params={"per_page": 1}).json()["clients"][0]["id"]
-    project = hv.post(
-        "/projects",
-        json={
-            "client_id": client_id,
-            "name": "Billable by the hour",
-            "is_billable": True,
-            "bill_by": "People",
-            "budget_by": "none",
-        },
-    ).json()
+    project = new_project(hv, "Billable by the hour", billable=True)
     tasks = hv.get("/tasks", params={"is_active": "true"}).json()["tasks"]
     default_billable = [t["id"] for t in tasks if t["billable_by_default"]][:2]
     assert len(default_billable) == 2

@@ -337,34 +337,39 @@ def test_refused_key_fails_fast_naming_the_setting(
     assert good.status_code == 200
 
 
+def _land_history(
+    target: Path, table: str, model: type, raw: list[dict[str, str]], runs: int = 1
+) -> None:
+    """Load raw BambooHR rows of a history `table` into `target` as the source shapes them."""
+    relation = "bamboohr_acme"
+
+    @dlt.resource(
+        name=table,
+        primary_key=("source_relation", "id"),
+        write_disposition="merge",
+        columns=settings.COLUMNS[table],
+    )
+    def rows() -> Iterator[object]:
+        shaped = (history_row(table, r, relation, "2025-06-01T09:00:00+00:00") for r in raw)
+        yield from validated(shaped, table=table, model=model, source_relation=relation)
+
+    pipeline = build_pipeline("bamboohr", warehouse=target, pipelines_dir=target.parent / "p")
+    for _ in range(runs):
+        pipeline.run(rows())
+
+
 def test_broken_rows_of_a_merge_table_are_quarantined_once(tmp_path: Path) -> None:
     """Money that does not split, or a date that is none, is held back; re-reads do not pile up.
 
     The sandbox refuses such writes, so the rows are shaped here as the source shapes them.
     """
-    relation = "bamboohr_acme"
     raw = [
         {"id": "1", "employeeId": "7", "startDate": "2025-01-01", "rate": "75000.00 USD"},
         {"id": "2", "employeeId": "7", "startDate": "2025-06-01", "rate": "lots"},
         {"id": "3", "employeeId": "7", "startDate": "not a date", "rate": "10.00 EUR"},
     ]
-
-    @dlt.resource(
-        name="compensation",
-        primary_key=("source_relation", "id"),
-        write_disposition="merge",
-        columns=settings.COLUMNS["compensation"],
-    )
-    def compensation() -> Iterator[object]:
-        rows = (history_row("compensation", r, relation, "2025-06-01T09:00:00+00:00") for r in raw)
-        yield from validated(
-            rows, table="compensation", model=CompensationModel, source_relation=relation
-        )
-
     target = tmp_path / "quarantine.duckdb"
-    pipeline = build_pipeline("bamboohr", warehouse=target, pipelines_dir=tmp_path / "p")
-    for _ in range(2):
-        pipeline.run(compensation())
+    _land_history(target, "compensation", CompensationModel, raw, runs=2)
 
     with duckdb.connect(str(target), read_only=True) as conn:
         kept = conn.execute(
@@ -387,26 +392,14 @@ def test_a_manager_given_by_name_is_kept_beside_one_given_by_id(tmp_path: Path) 
     The sandbox sends ids, so the rows are shaped here; staging finds the employee of a name
     (its unit test, stg_bamboohr__job_info).
     """
-    relation = "bamboohr_acme"
     raw = [
         {"id": "1", "employeeId": "7", "date": "2025-01-01", "reportsTo": "20"},
         {"id": "2", "employeeId": "8", "date": "2025-01-01", "reportsTo": " Ada Lovelace "},
         {"id": "3", "employeeId": "9", "date": "2025-01-01", "reportsTo": ""},
         {"id": "4", "employeeId": "9", "date": "not a date", "reportsTo": "Ada Lovelace"},
     ]
-
-    @dlt.resource(
-        name="job_info",
-        primary_key=("source_relation", "id"),
-        write_disposition="merge",
-        columns=settings.COLUMNS["job_info"],
-    )
-    def job_info() -> Iterator[object]:
-        rows = (history_row("job_info", r, relation, "2025-06-01T09:00:00+00:00") for r in raw)
-        yield from validated(rows, table="job_info", model=JobInfoModel, source_relation=relation)
-
     target = tmp_path / "managers.duckdb"
-    build_pipeline("bamboohr", warehouse=target, pipelines_dir=tmp_path / "p").run(job_info())
+    _land_history(target, "job_info", JobInfoModel, raw)
     with duckdb.connect(str(target), read_only=True) as conn:
         kept = conn.execute(
             "select id, reports_to, reports_to_name from raw_bamboohr.job_info order by id"
