@@ -36,7 +36,8 @@ class FaultProfile(BaseModel):
     `fail_all` names systems whose every request fails; `fail_paths` shell patterns (`fnmatch`)
     on the request path. `fail_next` and `throttle_next` fail only the next N requests matching
     `"<METHOD> <path pattern>"` (a 5xx, or a throttle with Retry-After), then let them through:
-    a vendor's passing bad minute, deterministically.
+    a vendor's passing bad minute, deterministically. `lose_next` does the same with lost
+    replies (the write applied, the answer dropped); it applies to write methods only.
     """
 
     name: str = "custom"
@@ -56,6 +57,7 @@ class FaultProfile(BaseModel):
     fail_paths: list[str] = Field(default_factory=list)
     fail_next: dict[str, int] = Field(default_factory=dict)
     throttle_next: dict[str, int] = Field(default_factory=dict)
+    lose_next: dict[str, int] = Field(default_factory=dict)
 
 
 PROFILES: dict[str, FaultProfile] = {
@@ -120,14 +122,20 @@ class FaultInjector:
             self.profile = profile
             # (fault, method, path pattern) -> how many more matching requests get it
             self._next: dict[tuple[str, str, str], int] = {}
-            plans = (("error", profile.fail_next), ("throttle", profile.throttle_next))
+            plans = (
+                ("error", profile.fail_next),
+                ("throttle", profile.throttle_next),
+                ("lost_reply", profile.lose_next),
+            )
             for fault, planned in plans:
                 for key, times in planned.items():
                     method, _, pattern = key.partition(" ")
+                    if fault == "lost_reply" and method.upper() not in WRITE_METHODS:
+                        continue  # only a write has a reply worth losing
                     self._next[(fault, method.upper(), pattern)] = times
 
     def _next_planned(self, method: str, path: str) -> str | None:
-        """The fault planned for this request by `fail_next` / `throttle_next`, counted down."""
+        """The fault planned for this request (`fail_next`, `throttle_next`, `lose_next`)."""
         for (fault, planned_method, pattern), left in self._next.items():
             if left > 0 and method == planned_method and fnmatch.fnmatchcase(path, pattern):
                 self._next[(fault, planned_method, pattern)] = left - 1

@@ -4,7 +4,8 @@ The firm (seed 7, lived two days, 5% dirty records, the vendors' rate limits on)
 built by `crosswalk run --no-push`, and `crosswalk plan --json` says what a push would send. Then,
 as a user on a bad day would live it (`pushed`):
 
-1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes);
+1. the sandbox's faults go to `heavy` (5xx, throttling, slow answers, lost replies on writes;
+   the first write of each kind to Harvest and NetSuite surely loses its reply);
 2. a push run (`crosswalk run --select group:push`) is killed with SIGKILL mid-batch, while a
    request it sent is still unanswered (the sandbox holding it as a slow answer);
 3. the push run is started again, under heavy faults, while Harvest and NetSuite refuse writes
@@ -80,6 +81,14 @@ REFUSED_WRITES = {
     "netsuite": ("/netsuite/*/record/v1/*",),  # not its SuiteQL reads, POSTs too
 }
 RERUN_CIRCUIT_FAIL_MAX = 20
+# The killed run: besides heavy faults' odds, the first write of each kind to Harvest and NetSuite
+# loses its reply (applied, answer dropped), so the bad day surely holds lost replies.
+LOST_REPLIES = {
+    "POST /harvest/*": 1,
+    "PATCH /harvest/*": 1,
+    "POST /netsuite/*/record/v1/*": 1,
+    "PUT /netsuite/*/record/v1/*": 1,
+}
 
 
 def validated(delta: Delta) -> Any:
@@ -287,7 +296,7 @@ def pushed(firm: Firm) -> Iterator[Pushed]:
                     clients[delta.target_instance], delta, validated(delta)
                 )
 
-    firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS)
+    firm.set_faults("heavy", slow_rate=SLOW_RATE, slow_seconds=SLOW_SECONDS, lose_next=LOST_REPLIES)
     try:
         killed_run_rows = _kill_mid_batch(firm)
         # Dead letters for the replay, from refused writes rather than a fault rate's odds.

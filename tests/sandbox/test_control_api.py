@@ -212,6 +212,34 @@ def test_a_lost_reply_applies_the_write_but_never_answers(fresh_sandbox: Sandbox
     assert control(fresh_sandbox, "GET", "/truth/duplicates")["count"] == 0
 
 
+def test_a_planned_lost_reply_takes_the_next_matching_write_only(
+    fresh_sandbox: SandboxProcess,
+) -> None:
+    # `lose_next`: the next N writes matching "<METHOD> <pattern>" lose their reply; reads and
+    # other methods pass, and after N the writes answer again.
+    control(
+        fresh_sandbox,
+        "POST",
+        "/faults",
+        json={"profile": "none", "overrides": {"lose_next": {"POST /harvest/*": 1, "GET /*": 5}}},
+    )
+    before = control(fresh_sandbox, "GET", "/faults")["injected"].get("harvest", {})
+    users = fresh_sandbox.base("harvest") + "/users"
+    assert httpx.get(users, headers=HARVEST_HEADERS, timeout=30).status_code == 200
+    first = {"first_name": "Planned", "last_name": "Loss", "email": "planned.loss@example.com"}
+    second = {"first_name": "Next", "last_name": "Answered", "email": "next.answered@example.com"}
+    with pytest.raises(httpx.HTTPError):
+        httpx.post(users, json=first, headers=HARVEST_HEADERS, timeout=30)
+    assert httpx.post(users, json=second, headers=HARVEST_HEADERS, timeout=30).status_code == 201
+    emails = {
+        u["email"] for u in httpx.get(users, headers=HARVEST_HEADERS, timeout=30).json()["users"]
+    }
+    assert {first["email"], second["email"]} <= emails  # the lost one was applied too
+    injected = control(fresh_sandbox, "GET", "/faults")["injected"]["harvest"]
+    control(fresh_sandbox, "POST", "/faults", json={"profile": "none"})
+    assert {kind: n - before.get(kind, 0) for kind, n in injected.items()} == {"lost_reply": 1}
+
+
 def test_advance_refuses_nonsense_and_leaves_the_clock(fresh_sandbox: SandboxProcess) -> None:
     before = control(fresh_sandbox, "GET", "/clock")
     for days in (0, -1, 367):
