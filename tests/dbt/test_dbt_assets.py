@@ -376,7 +376,9 @@ def hcm_staging(graph: dg.AssetGraph) -> dg.AssetKey:
     """The staging model of the HCM's employees: a one-model build."""
     raw = dg.AssetKey(["bamboohr", "employees"])
     (staging,) = [
-        key for key in graph.get(raw).child_keys if graph.get(key).group_name == "staging"
+        key
+        for key in graph.get(raw).child_keys
+        if graph.get(key).group_name == "staging" and key.path[-1] == "stg_bamboohr__employees"
     ]
     return staging
 
