@@ -284,6 +284,8 @@ class GustoClient:
         start = date.fromisoformat(start_date)
         horizon = self._gusto_today() + timedelta(days=settings.PAYROLL_HORIZON_DAYS)
         step = timedelta(days=settings.PAYROLL_WINDOW_DAYS - settings.PAYROLL_WINDOW_OVERLAP_DAYS)
+        if step.days < 1:  # settings that would walk on the spot for ever
+            raise ValueError("PAYROLL_WINDOW_OVERLAP_DAYS must be below PAYROLL_WINDOW_DAYS")
         uuids: list[str] = []
         while start <= horizon:
             end = min(start + timedelta(days=settings.PAYROLL_WINDOW_DAYS), horizon)

@@ -441,3 +441,30 @@ def test_a_netsuite_job_that_cannot_be_read_fails_with_netsuites_status(target: 
         JOURNALS._job_outcome(client, delta, {}, "/async/v1/job/999999")
     assert failure.value.status == 404
     assert "NetSuite job /async/v1/job/999999" in str(failure.value)
+
+
+def test_a_project_adopted_with_a_non_billable_charge_code_bills_it(target: Target) -> None:
+    # A project that already has the charge code (made by hand, or by a create before task
+    # assignments said billable) is adopted and its charge code billed as the project is.
+    with harvest_client(target.sandbox) as harvest:
+        client_id = harvest.get("/clients", params={"per_page": 1}).json()["clients"][0]["id"]
+        task_id = harvest.get("/tasks", params={"is_active": "true"}).json()["tasks"][0]["id"]
+        project = harvest.post(
+            "/projects",
+            json={
+                "client_id": client_id,
+                "name": "Adopted by code",
+                "code": "CW-ADOPT",
+                "is_billable": True,
+                "bill_by": "People",
+                "budget_by": "none",
+            },
+        ).json()
+        assignments = f"/projects/{project['id']}/task_assignments"
+        harvest.post(assignments, json={"task_id": task_id}).raise_for_status()
+        delta = psa_project("adopt", client_id, [task_id])
+        report = target.engine("adopt").push([delta], ["activate_project"])
+        assert report.outcomes[delta.delta_id] == "succeeded", report.by_target()
+        (assignment,) = harvest.get(assignments).json()["task_assignments"]
+    assert (assignment["billable"], assignment["is_active"]) == (True, True)
+    assert target.duplicates() == 0

@@ -25,7 +25,12 @@ import httpx
 import pytest
 
 from dlt_sources.bamboohr import bamboohr_source, settings
-from dlt_sources.bamboohr.helpers import CompensationModel, JobInfoModel, history_row
+from dlt_sources.bamboohr.helpers import (
+    CompensationModel,
+    JobInfoModel,
+    changed_employees,
+    history_row,
+)
 from dlt_sources.common.config import MissingSetting, load_instances
 from dlt_sources.common.quarantine import validated
 from orchestration.lib.pipelines import build_pipeline
@@ -409,3 +414,14 @@ def test_a_manager_given_by_name_is_kept_beside_one_given_by_id(tmp_path: Path) 
         ).fetchall()
     assert kept == [(1, 20, None), (2, None, "Ada Lovelace"), (3, None, None)]
     assert [key for key, _ in refused] == ["4"] and refused[0][1].startswith("date:")
+
+
+def test_a_change_map_with_no_employee_may_come_as_an_empty_list() -> None:
+    # BambooHR's change answers key employees by id (a JSON object); an empty map serialised by
+    # a PHP backend can come as `[]`, which reads as no change, not as a crash.
+    changed = {"5": {"id": "5", "action": "Deleted", "lastChanged": "2026-03-02T09:00:00+00:00"}}
+    assert changed_employees({"latest": "2026-03-02T09:00:00+00:00", "employees": changed}) == (
+        changed
+    )
+    assert changed_employees({"latest": "2026-03-02T09:00:00+00:00", "employees": []}) == {}
+    assert changed_employees({}) == {}

@@ -345,8 +345,11 @@ def test_a_payroll_walk_asks_nothing_gusto_refuses_and_misses_no_payroll(aimed) 
 
     assert windows and max(end for _, end in windows) <= today + timedelta(days=89)
     assert all((end - start).days <= 365 for start, end in windows)
-    # Consecutive windows overlap (pay periods across an edge), none is skipped.
-    assert all(nxt[0] <= end for (_, end), nxt in zip(windows, windows[1:], strict=False))
+    # Consecutive windows overlap by half a year (a pay period across an edge is inside one).
+    overlap = gusto_settings.PAYROLL_WINDOW_OVERLAP_DAYS
+    assert all(
+        (end - nxt[0]).days >= overlap for (_, end), nxt in zip(windows, windows[1:], strict=False)
+    )
     with sqlite3.connect(aimed.state, timeout=30) as conn:
         company = {
             row[0]

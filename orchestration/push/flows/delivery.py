@@ -105,7 +105,7 @@ class HarvestProjectHandler:
             if not self._assign(client, project_id, "task_assignments", assignment):
                 assigned_before.add(task_id)
         if assigned_before:
-            self._reactivate_tasks(client, project_id, assigned_before)
+            self._complete_tasks(client, project_id, assigned_before, payload.is_billable)
         for user_id in payload.user_ids or []:
             self._assign(client, project_id, "user_assignments", {"user_id": user_id})
         return project_id
@@ -160,8 +160,12 @@ class HarvestProjectHandler:
             raise _harvest_error(listed, f"the assignments at {path}")
         return any(a[kind]["id"] == wanted for a in listed.json()[path.rsplit("/", 1)[1]])
 
-    def _reactivate_tasks(self, client: TargetClient, project_id: str, task_ids: set[int]) -> None:
-        """Charge codes of an open project that are there but archived: in use again.
+    def _complete_tasks(
+        self, client: TargetClient, project_id: str, task_ids: set[int], billable: bool
+    ) -> None:
+        """Charge codes already on the project, made usable: active and billed as the project is.
+
+        They may be archived, or non-billable (made before assignments said billable).
 
         Only a create reaches here, and the rule proposes one only for a project with no active
         charge code, so a person's archiving on a project that has others is left alone.
@@ -171,12 +175,15 @@ class HarvestProjectHandler:
         )
         if response.status_code != 200:
             raise _harvest_error(response, f"task assignments of project {project_id}")
+        wanted = {"is_active": True, "billable": billable}
         for assignment in response.json()["task_assignments"]:
-            if assignment["task"]["id"] in task_ids and not assignment["is_active"]:
+            if assignment["task"]["id"] not in task_ids:
+                continue
+            if any(assignment.get(field) != value for field, value in wanted.items()):
                 path = f"/projects/{project_id}/task_assignments/{assignment['id']}"
-                patched = client.request("PATCH", path, json={"is_active": True})
+                patched = client.request("PATCH", path, json=wanted)
                 if patched.status_code != 200:
-                    raise _harvest_error(patched, f"reactivating {path}")
+                    raise _harvest_error(patched, f"completing {path}")
 
     def _set_active(self, client: TargetClient, delta: Delta, payload: ActivateProject) -> str:
         if not delta.target_remote_id:
@@ -228,14 +235,15 @@ class NetSuiteRecordWriter:
             return _location_id(response)
         code, detail = _ns_error(response)
         location = response.headers.get("Location")
-        if location and (response.status_code == 202 or code == "IDEMPOTENCY_ERROR"):
+        accepted = response.status_code == 202 or code == "IDEMPOTENCY_ERROR"
+        if accepted and location:
             return self._job_outcome(client, delta, body, _relative(location))
-        if code == "IDEMPOTENCY_ERROR":  # no earlier job named: its record, once it exists
+        if accepted:  # no job named: the record, once it exists
             found = self.find(client, body.get("externalId"))
             if found:
                 return found
             raise TransientFailure(
-                f"NetSuite {self.record_type}: key reused, no job named and no record yet",
+                f"NetSuite {self.record_type}: accepted, no job named and no record yet",
                 retry_after=JOB_POLL_RETRY_SECONDS,
             )
         return self._refused(client, body, response.status_code, code, detail)

@@ -3,9 +3,10 @@
 What each vendor needs (docs/write-back.md §5; /work/shared/vendor-specs):
 - Harvest users (`/users`): no idempotency key, so a create whose reply was lost is found again by
   its natural key, the normalised email. Harvest has no email filter: the lookup reads the user
-  list (2,000 a page). Harvest refuses a second user with a taken email (422): that refusal
-  means the user exists, and the create adopts it. Deactivating is `is_active: false` (Harvest
-  refuses to delete users with tracked time).
+  list (2,000 a page). Harvest refuses a second user with a taken email (422): after a refusal
+  the create looks the user up by email and adopts it if it is there (whatever the message
+  says). Harvest refuses to rename an archived user, so an update that reactivates does that
+  first. Deactivating is `is_active: false` (Harvest refuses to delete users with tracked time).
 - Forecast bookings (`/assignments`, Harvest's scheduling API, its own base URL and
   `Forecast-Account-ID` header): a leaver's booking that ends after their termination is cut back
   to end on that date, or removed when it starts after it.

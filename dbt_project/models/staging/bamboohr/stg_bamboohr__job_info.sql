@@ -7,12 +7,12 @@ with job_info as (
 ),
 
 employee_names as (
-    select source_relation, id, first_name || ' ' || last_name as name
+    select source_relation, id, trim(first_name) || ' ' || trim(last_name) as name
     from {{ source('bamboohr', 'employees') }}
     union
-    select source_relation, id, preferred_name || ' ' || last_name as name
+    select source_relation, id, trim(preferred_name) || ' ' || trim(last_name) as name
     from {{ source('bamboohr', 'employees') }}
-    where preferred_name is not null and preferred_name <> ''
+    where trim(preferred_name) <> ''
 ),
 
 named_managers as (
