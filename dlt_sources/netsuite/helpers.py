@@ -81,18 +81,22 @@ def throttled_by(
     def throttled(response: requests.Response | None, _: BaseException | None) -> bool:
         if response is None or response.status_code < 400 or not codes:
             return False
-        return _error_code(response) in codes
+        return problem_details(response)[0] in codes
 
     return throttled
 
 
-def _error_code(response: requests.Response) -> str | None:
-    """The `o:errorCode` of a NetSuite error answer, if it carries one."""
+def problem_details(response: requests.Response) -> tuple[str, str]:
+    """(error code, detail) of a NetSuite error answer (RFC 7807 with `o:errorDetails`).
+
+    An answer that is no such document gives no code and the start of its text.
+    """
     try:
-        details = orjson.loads(response.content).get("o:errorDetails") or []
+        details = orjson.loads(response.content).get("o:errorDetails") or [{}]
     except (orjson.JSONDecodeError, AttributeError):
-        return None
-    return details[0].get("o:errorCode") if details and isinstance(details[0], dict) else None
+        return "", response.text[:200]
+    item = details[0] if isinstance(details[0], dict) else {}
+    return str(item.get("o:errorCode", "")), str(item.get("detail", ""))
 
 
 class NetSuiteClient:

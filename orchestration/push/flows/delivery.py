@@ -32,6 +32,7 @@ from canonical_models.sync.delivery import (
     PayrollJournal,
     ResourceAllocation,
 )
+from dlt_sources.netsuite.helpers import problem_details
 from orchestration.push.types import (
     Delta,
     FlowHandler,
@@ -79,6 +80,14 @@ def _harvest_projects(client: TargetClient) -> Iterator[dict[str, Any]]:
         body = response.json()
         yield from body.get("projects", [])
         page = body.get("next_page")
+
+
+def _assignments(client: TargetClient, path: str) -> list[dict[str, Any]]:
+    """A project's task or user assignments, by `path` (one page of Harvest's largest holds all)."""
+    response = client.request("GET", path, params={"per_page": HARVEST_PAGE_SIZE})
+    if response.status_code != 200:
+        raise _harvest_error(response, f"the assignments at {path}")
+    return response.json()[path.rsplit("/", 1)[1]]
 
 
 @dataclass(frozen=True)
@@ -155,10 +164,7 @@ class HarvestProjectHandler:
     def _assigned(self, client: TargetClient, path: str, body: dict[str, Any]) -> bool:
         """Whether the project's assignments (`path`) hold the task or user `body` names."""
         kind, wanted = ("task", body["task_id"]) if "task_id" in body else ("user", body["user_id"])
-        listed = client.request("GET", path, params={"per_page": HARVEST_PAGE_SIZE})
-        if listed.status_code != 200:
-            raise _harvest_error(listed, f"the assignments at {path}")
-        return any(a[kind]["id"] == wanted for a in listed.json()[path.rsplit("/", 1)[1]])
+        return any(a[kind]["id"] == wanted for a in _assignments(client, path))
 
     def _complete_tasks(
         self, client: TargetClient, project_id: str, task_ids: set[int], billable: bool
@@ -170,13 +176,8 @@ class HarvestProjectHandler:
         Only a create reaches here, and the rule proposes one only for a project with no active
         charge code, so a person's archiving on a project that has others is left alone.
         """
-        response = client.request(
-            "GET", f"/projects/{project_id}/task_assignments", params={"per_page": 2000}
-        )
-        if response.status_code != 200:
-            raise _harvest_error(response, f"task assignments of project {project_id}")
         wanted = {"is_active": True, "billable": billable}
-        for assignment in response.json()["task_assignments"]:
+        for assignment in _assignments(client, f"/projects/{project_id}/task_assignments"):
             if assignment["task"]["id"] not in task_ids:
                 continue
             if any(assignment.get(field) != value for field, value in wanted.items()):
@@ -197,15 +198,6 @@ class HarvestProjectHandler:
 
 
 # --- NetSuite ---------------------------------------------------------------------------------
-
-
-def _ns_error(response: requests.Response) -> tuple[str, str]:
-    """(error code, detail) of a NetSuite problem-details answer."""
-    try:
-        item = (response.json().get("o:errorDetails") or [{}])[0]
-    except (ValueError, AttributeError):
-        return "", response.text[:200]
-    return str(item.get("o:errorCode", "")), str(item.get("detail", ""))
 
 
 def _relative(location: str) -> str:
@@ -233,7 +225,7 @@ class NetSuiteRecordWriter:
         )
         if response.status_code == 204:  # answered synchronously
             return _location_id(response)
-        code, detail = _ns_error(response)
+        code, detail = problem_details(response)
         location = response.headers.get("Location")
         accepted = response.status_code == 202 or code == "IDEMPOTENCY_ERROR"
         if accepted and location:
@@ -257,7 +249,7 @@ class NetSuiteRecordWriter:
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            code, detail = _ns_error(response)
+            code, detail = problem_details(response)
             raise PermanentFailure(
                 f"NetSuite lookup failed: {code} {detail}", status=response.status_code
             )
@@ -268,7 +260,7 @@ class NetSuiteRecordWriter:
     ) -> str:
         job = client.request("GET", job_path)
         if job.status_code != 200:
-            code, detail = _ns_error(job)
+            code, detail = problem_details(job)
             raise PermanentFailure(
                 f"NetSuite job {job_path}: {code} {detail}", status=job.status_code
             )
@@ -278,7 +270,7 @@ class NetSuiteRecordWriter:
             )
         listed = client.request("GET", f"{job_path}/task")
         if listed.status_code != 200:
-            code, detail = _ns_error(listed)
+            code, detail = problem_details(listed)
             raise PermanentFailure(
                 f"NetSuite job {job_path} tasks: {code} {detail}", status=listed.status_code
             )
@@ -288,7 +280,7 @@ class NetSuiteRecordWriter:
         result = client.request("GET", f"{job_path}/task/{tasks[0]['id']}/result")
         if result.status_code == 204:
             return _location_id(result)
-        code, detail = _ns_error(result)
+        code, detail = problem_details(result)
         return self._refused(client, body, result.status_code, code, detail)
 
     def _refused(
