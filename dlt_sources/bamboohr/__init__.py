@@ -115,16 +115,13 @@ def history_rows(clients: list[BambooHRClient], table: str) -> Iterator[Any]:
         known: dict[str, list[int]] = state.setdefault("rows", {})
         # The change feed first: its `latest` (documented there, not on the tables endpoint)
         # never runs ahead of the rows read after it, so it is the next cursor.
+        # (On a first run no row is known yet, so a deleted employee tombstones nothing.)
         feed = client.changed(since or settings.EPOCH)
-        deleted = (
-            [
-                employee_id
-                for employee_id, change in changed_employees(feed).items()
-                if change.get("action") == "Deleted"
-            ]
-            if since
-            else []
-        )
+        deleted = [
+            employee_id
+            for employee_id, change in changed_employees(feed).items()
+            if change.get("action") == "Deleted"
+        ]
         answer = client.changed_table(alias, since or settings.EPOCH)
         for employee_id, entry in changed_employees(answer).items():
             raws = entry.get("rows") or []
