@@ -363,6 +363,18 @@ def _land_history(
         pipeline.run(rows())
 
 
+def _kept_and_refused(
+    target: Path, table: str, columns: str
+) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """`table`'s rows (id, then `columns`) and its quarantine (record key, reason), in order."""
+    with duckdb.connect(str(target), read_only=True) as conn:
+        kept = conn.sql(f"select id, {columns} from raw_bamboohr.{table} order by id").fetchall()
+        refused = conn.sql(
+            f"select record_key, reason from raw_bamboohr.{table}__quarantine order by 1"
+        ).fetchall()
+    return kept, refused
+
+
 def test_broken_rows_of_a_merge_table_are_quarantined_once(tmp_path: Path) -> None:
     """Money that does not split, or a date that is none, is held back; re-reads do not pile up.
 
@@ -376,13 +388,7 @@ def test_broken_rows_of_a_merge_table_are_quarantined_once(tmp_path: Path) -> No
     target = tmp_path / "quarantine.duckdb"
     _land_history(target, "compensation", CompensationModel, raw, runs=2)
 
-    with duckdb.connect(str(target), read_only=True) as conn:
-        kept = conn.execute(
-            "select id, rate_amount, rate_currency from raw_bamboohr.compensation"
-        ).fetchall()
-        quarantined = conn.execute(
-            "select record_key, reason from raw_bamboohr.compensation__quarantine order by 1"
-        ).fetchall()
+    kept, quarantined = _kept_and_refused(target, "compensation", "rate_amount, rate_currency")
     refused = dict(quarantined)
     assert kept == [(1, Decimal("75000.0000"), "USD")]
     # Once each, though read twice.
@@ -405,13 +411,7 @@ def test_a_manager_given_by_name_is_kept_beside_one_given_by_id(tmp_path: Path) 
     ]
     target = tmp_path / "managers.duckdb"
     _land_history(target, "job_info", JobInfoModel, raw)
-    with duckdb.connect(str(target), read_only=True) as conn:
-        kept = conn.execute(
-            "select id, reports_to, reports_to_name from raw_bamboohr.job_info order by id"
-        ).fetchall()
-        refused = conn.execute(
-            "select record_key, reason from raw_bamboohr.job_info__quarantine"
-        ).fetchall()
+    kept, refused = _kept_and_refused(target, "job_info", "reports_to, reports_to_name")
     assert kept == [(1, 20, None), (2, None, "Ada Lovelace"), (3, None, None)]
     assert [key for key, _ in refused] == ["4"] and refused[0][1].startswith("date:")
 
