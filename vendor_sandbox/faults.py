@@ -38,6 +38,9 @@ class FaultProfile(BaseModel):
     `"<METHOD> <path pattern>"` (a 5xx, or a throttle with Retry-After), then let them through:
     a vendor's passing bad minute, deterministically. `lose_next` does the same with lost
     replies (the write applied, the answer dropped); it applies to write methods only.
+    `netsuite_throttle_status`: the status of NetSuite's throttle answer (its error code stays
+    CONCURRENCY_LIMIT_EXCEEDED); CONVENTIONS.md marks 429 unverified, so clients must not rest
+    on it.
     """
 
     name: str = "custom"
@@ -52,6 +55,7 @@ class FaultProfile(BaseModel):
     webhook_reorder_rate: float = Field(default=0.0, ge=0, le=1)
     webhook_reorder_seconds: float = Field(default=2.0, ge=0, le=60)
     retry_after_seconds: int = Field(default=1, ge=0, le=120)
+    netsuite_throttle_status: int = Field(default=429, ge=400, le=599)
     systems: list[str] = Field(default_factory=lambda: list(SYSTEMS))
     fail_all: list[str] = Field(default_factory=list)
     fail_paths: list[str] = Field(default_factory=list)
@@ -211,12 +215,18 @@ class FaultMiddleware:
             return
         self.injector.counters.add(system, fault)
         server_error, throttled = _RENDER[system]
+        profile = self.injector.profile
         if fault == "error":
             await server_error()(scope, receive, send)
+        elif fault == "throttle" and system == "netsuite":
+            answer = netsuite_errors.throttled(
+                profile.retry_after_seconds, status=profile.netsuite_throttle_status
+            )
+            await answer(scope, receive, send)
         elif fault == "throttle":
-            await throttled(self.injector.profile.retry_after_seconds)(scope, receive, send)
+            await throttled(profile.retry_after_seconds)(scope, receive, send)
         elif fault == "slow":
-            await asyncio.sleep(self.injector.profile.slow_seconds)
+            await asyncio.sleep(profile.slow_seconds)
             await self.app(scope, receive, send)
         elif fault == "timeout":
             await self._answer_late(scope, receive, send)

@@ -103,7 +103,7 @@ class SqliteCircuitStorage(pybreaker.CircuitBreakerStorage):
 
 
 def _is_throttling(error: BaseException) -> bool:
-    return isinstance(error, TransientFailure) and error.status == 429
+    return isinstance(error, TransientFailure) and error.throttled
 
 
 def circuit_for(

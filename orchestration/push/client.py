@@ -3,11 +3,13 @@
 One `HttpTargetClient` per target tenant (keyed by its source_relation, e.g. `harvest_acme`),
 built from the same dlt config and secrets as the sources, so a tenant configured to be read is
 configured to be written. A request goes through the tenant's circuit, then its pacer, then the
-wire; an answer of 408, 429 or 5xx, a timeout or a broken connection (a lost reply) raises
-TransientFailure with the vendor's Retry-After; any other answer is the handler's to read.
+wire; an answer of 408, 429 or 5xx, one the tenant's `throttled` check reads as a throttle
+(NetSuite names its rate limit by error code, whatever the status), a timeout or a broken
+connection (a lost reply) raises TransientFailure with the vendor's Retry-After; any other answer
+is the handler's to read.
 A request that failed so is sent again here (`request_attempts` in all, each through circuit and
-pacer) when sending it twice is harmless: the vendor said it did nothing (429, 503), or the
-method means the same sent twice (GET, PUT, DELETE; a handler vouches for others with
+pacer) when sending it twice is harmless: the vendor said it did nothing (429, 503, a throttle),
+or the method means the same sent twice (GET, PUT, DELETE; a handler vouches for others with
 `idempotent=True`). Otherwise, and after the last try, the failure is the engine's, which
 retries the whole delta (a create that may have landed is looked up before it is made again).
 Errors name the method and path, never a header or a query string.
@@ -32,7 +34,7 @@ from dlt_sources.gusto import settings as gusto_settings
 from dlt_sources.gusto.helpers import GustoApiError, GustoAuthError, GustoClient
 from dlt_sources.harvest import SECRET_KEYS as HARVEST_SECRET_KEYS
 from dlt_sources.harvest.settings import USER_AGENT
-from dlt_sources.netsuite.helpers import SigningAdapter
+from dlt_sources.netsuite.helpers import SigningAdapter, throttle_codes, throttled_by
 from dlt_sources.netsuite.settings import SECRET_KEYS as NETSUITE_SECRET_KEYS
 from orchestration.push.circuit import circuit_for
 from orchestration.push.pacing import Pacer, pacer_for
@@ -46,6 +48,7 @@ TARGET_SYSTEMS = ("harvest", "netsuite", "gusto")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Answers by which the vendor says it did nothing: sending again is harmless whatever the method.
 NOT_DONE_STATUSES = frozenset({429, 503})
+TRANSIENT_STATUSES = frozenset({408, 429})
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -77,6 +80,7 @@ class HttpTargetClient:
         pacer: Pacer | None,
         settings: PushSettings,
         gusto: GustoClient | None = None,
+        throttled: Callable[[requests.Response], bool] | None = None,
     ) -> None:
         self.instance = instance
         self.base_url = base_url.rstrip("/")
@@ -90,10 +94,14 @@ class HttpTargetClient:
         self._settings = settings
         self._timeout = settings.request_timeout_seconds
         self._gusto = gusto
+        self._throttled = throttled
         # Built once: tenacity keeps each call's state per thread, so both are reusable.
         self._retry_transient = self._retrying(lambda error: isinstance(error, TransientFailure))
         self._retry_not_done = self._retrying(
-            lambda error: isinstance(error, TransientFailure) and error.status in NOT_DONE_STATUSES
+            lambda error: (
+                isinstance(error, TransientFailure)
+                and (error.throttled or error.status in NOT_DONE_STATUSES)
+            )
         )
 
     def accepting(self) -> bool:
@@ -145,11 +153,13 @@ class HttpTargetClient:
             self._gusto.forget_token()  # expired or revoked mid-run: one refresh, then it stands
             response = self._wire(method, path, json, params, headers)
         status = response.status_code
-        if status in (408, 429) or status >= 500:
+        throttled = status == 429 or (self._throttled is not None and self._throttled(response))
+        if throttled or status in TRANSIENT_STATUSES or status >= 500:
             raise TransientFailure(
-                f"{method} {path}: HTTP {status}",
+                f"{method} {path}: HTTP {status}" + (" (throttled)" if throttled else ""),
                 status=status,
                 retry_after=retry_after_seconds(response),
+                throttled=throttled,
             )
         return response
 
@@ -194,7 +204,7 @@ class HttpTargetClient:
         try:
             return self._gusto.auth_headers()
         except GustoApiError as error:  # the token endpoint failed: worth another try or not
-            if error.status in (408, 429) or error.status >= 500:
+            if error.status in TRANSIENT_STATUSES or error.status >= 500:
                 raise TransientFailure(str(error), status=error.status) from None
             raise PermanentFailure(str(error), status=error.status) from None
         except GustoAuthError as error:
@@ -270,6 +280,7 @@ def _netsuite(instance: Instance, settings: PushSettings, store: Path) -> HttpTa
     session = requests.Session()
     # Signed per attempt (fresh nonce and timestamp), as NetSuite's TBA requires.
     session.mount(instance.base_url.split("://", 1)[0] + "://", SigningAdapter(auth))
+    throttled = throttled_by(throttle_codes(instance))  # the source's own reading of a throttle
     return HttpTargetClient(
         instance.source_relation,
         instance.base_url,
@@ -278,6 +289,7 @@ def _netsuite(instance: Instance, settings: PushSettings, store: Path) -> HttpTa
         breaker=_breaker(instance.source_relation, settings, store),
         pacer=pacer_for("netsuite", instance.source_relation),
         settings=settings,
+        throttled=lambda response: throttled(response, None),
     )
 
 

@@ -33,14 +33,24 @@ class Delta:
 
 
 class TransientFailure(Exception):
-    """A failure worth retrying (429, 5xx, timeout, connection): the engine retries it."""
+    """A failure worth retrying (429, 5xx, timeout, connection): the engine retries it.
+
+    `throttled`: the vendor refused for the rate (a 429, or a throttle code it sends with
+    another status): it did nothing, and the circuit does not count it as the tenant failing.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        throttled: bool | None = None,
     ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.throttled = status == 429 if throttled is None else throttled
 
 
 class PermanentFailure(Exception):

@@ -297,6 +297,47 @@ def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
     assert target.duplicates() == 0
 
 
+def test_a_netsuite_throttle_sent_with_another_status_is_waited_out_not_refused(
+    target: Target,
+) -> None:
+    # CONVENTIONS.md: NetSuite's 429 is unverified. An account that throttles with 400 and the
+    # throttle's error code is waited out like a 429: sent again within the attempt (a POST too:
+    # NetSuite did nothing), never a dead letter, and never counted by the circuit.
+    engine = target.engine("throttled", request_attempts=4, circuit_fail_max=2)
+    client = engine.clients["netsuite_sandbox"]
+    employee = erp_employee("throttled", 1)
+    rest = "/netsuite/services/rest"
+    before = _injected(target, "netsuite")
+    target.faults(
+        profile="none",
+        overrides={
+            "netsuite_throttle_status": 400,
+            "retry_after_seconds": 0,
+            "throttle_next": {
+                f"PUT {rest}/record/v1/employee/eid:*": 3,
+                f"POST {rest}/query/v1/suiteql": 3,
+            },
+        },
+    )
+    try:
+        report = engine.push([employee], ["provision_worker"])
+        query = client.request(
+            "POST",
+            "/query/v1/suiteql",
+            json={"q": "SELECT id FROM employee"},
+            headers={"Prefer": "transient"},
+        )
+    finally:
+        target.faults(profile="none")
+    assert _injected(target, "netsuite").get("throttle", 0) - before.get("throttle", 0) == 6
+    assert report.outcomes[employee.delta_id] == "succeeded", ledger(target, [employee])
+    assert [r["status"] for r in ledger(target, [employee])] == ["succeeded"]
+    assert dead_letter_row(target, employee) is None
+    assert query.status_code == 200 and query.json()["items"]
+    assert circuit_states(target.ops_db)["netsuite_sandbox"] == "closed"
+    assert target.duplicates() == 0
+
+
 def test_a_create_that_failed_is_left_to_the_engine_which_looks_before_creating(
     target: Target,
 ) -> None:

@@ -67,10 +67,11 @@ def server_error() -> JSONResponse:
     return error(500, "Internal Server Error", "An unexpected error occurred.", "UNEXPECTED_ERROR")
 
 
-def throttled(retry_after: int) -> JSONResponse:
-    # NetSuite limits concurrent requests per account, not a window; excess -> 429.
+def throttled(retry_after: int, status: int = 429) -> JSONResponse:
+    # NetSuite limits concurrent requests per account, not a window; excess -> 429, a status
+    # CONVENTIONS.md marks unverified: the fault profile can play an account that sends another.
     response = error(
-        429,
+        status,
         "Too Many Requests",
         "The request exceeded the account's concurrency limit.",
         "CONCURRENCY_LIMIT_EXCEEDED",
