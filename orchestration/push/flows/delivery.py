@@ -17,7 +17,6 @@ Vendor quirks these handlers live with:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,6 +32,7 @@ from canonical_models.sync.delivery import (
     ResourceAllocation,
 )
 from dlt_sources.netsuite.helpers import problem_details
+from orchestration.push.flows.harvest_lists import harvest_list
 from orchestration.push.types import (
     Delta,
     FlowHandler,
@@ -41,7 +41,6 @@ from orchestration.push.types import (
     TransientFailure,
 )
 
-HARVEST_PAGE_SIZE = 2000
 JOB_POLL_RETRY_SECONDS = 5.0
 FULL_DAY_HOURS = Decimal("8")  # a booking of 8 h/day is a 100 % allocation
 
@@ -67,27 +66,6 @@ def _harvest_error(response: requests.Response, what: str) -> PermanentFailure:
         f"Harvest refused {what}: {response.status_code} {message or ''}".strip(),
         status=response.status_code,
     )
-
-
-def _harvest_projects(client: TargetClient) -> Iterator[dict[str, Any]]:
-    page: int | None = 1
-    while page:
-        response = client.request(
-            "GET", "/projects", params={"page": page, "per_page": HARVEST_PAGE_SIZE}
-        )
-        if response.status_code != 200:
-            raise _harvest_error(response, "a project list")
-        body = response.json()
-        yield from body.get("projects", [])
-        page = body.get("next_page")
-
-
-def _assignments(client: TargetClient, path: str) -> list[dict[str, Any]]:
-    """A project's task or user assignments, by `path` (one page of Harvest's largest holds all)."""
-    response = client.request("GET", path, params={"per_page": HARVEST_PAGE_SIZE})
-    if response.status_code != 200:
-        raise _harvest_error(response, f"the assignments at {path}")
-    return response.json()[path.rsplit("/", 1)[1]]
 
 
 @dataclass(frozen=True)
@@ -121,7 +99,7 @@ class HarvestProjectHandler:
 
     def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
         assert isinstance(payload, ActivateProject)
-        for project in _harvest_projects(client):
+        for project in harvest_list(client, "/projects"):
             if project.get("code") == payload.project_code:
                 return str(project["id"])
         return None
@@ -164,7 +142,7 @@ class HarvestProjectHandler:
     def _assigned(self, client: TargetClient, path: str, body: dict[str, Any]) -> bool:
         """Whether the project's assignments (`path`) hold the task or user `body` names."""
         kind, wanted = ("task", body["task_id"]) if "task_id" in body else ("user", body["user_id"])
-        return any(a[kind]["id"] == wanted for a in _assignments(client, path))
+        return any(a[kind]["id"] == wanted for a in harvest_list(client, path))
 
     def _complete_tasks(
         self, client: TargetClient, project_id: str, task_ids: set[int], billable: bool
@@ -177,7 +155,8 @@ class HarvestProjectHandler:
         charge code, so a person's archiving on a project that has others is left alone.
         """
         wanted = {"is_active": True, "billable": billable}
-        for assignment in _assignments(client, f"/projects/{project_id}/task_assignments"):
+        tasks = f"/projects/{project_id}/task_assignments"
+        for assignment in harvest_list(client, tasks):
             if assignment["task"]["id"] not in task_ids:
                 continue
             if any(assignment.get(field) != value for field, value in wanted.items()):

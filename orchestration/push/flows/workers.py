@@ -24,7 +24,6 @@ write the ledger; a 4xx the vendor means is a PermanentFailure carrying the vend
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -39,33 +38,16 @@ from canonical_models.sync.workers import (
     PsaUserUpdate,
     TargetDeactivation,
 )
+from orchestration.push.flows.answers import ok
+from orchestration.push.flows.harvest_lists import harvest_list
 from orchestration.push.types import (
     Delta,
     FlowHandler,
     PermanentFailure,
     TargetClient,
-    TransientFailure,
 )
 
-HARVEST_PAGE_SIZE = 2000  # Harvest's maximum per_page
 GUSTO_PAGE_SIZE = 100
-ERROR_TEXT_LIMIT = 300  # enough of a vendor's error body to say why, not a whole page
-
-
-def _failure(response: requests.Response, what: str) -> Exception:
-    """The failure a non-2xx answer means: transient for 408/429/5xx, permanent otherwise."""
-    status = response.status_code
-    # The vendor's own message says why; it carries no credential of ours.
-    message = f"{what}: HTTP {status}: {response.text[:ERROR_TEXT_LIMIT]}"
-    if status in (408, 429) or status >= 500:
-        return TransientFailure(message, status=status)
-    return PermanentFailure(message, status=status)
-
-
-def _ok(response: requests.Response, what: str) -> requests.Response:
-    if response.ok:
-        return response
-    raise _failure(response, what)
 
 
 def _json(response: requests.Response) -> Any:
@@ -87,23 +69,11 @@ def _payload(payload: BaseModel, model: type[BaseModel]) -> Any:
 # Harvest ------------------------------------------------------------------------------------
 
 
-def _harvest_users(client: TargetClient) -> Iterator[dict[str, Any]]:
-    page: int | None = 1
-    while page:
-        response = _ok(
-            client.request("GET", "/users", params={"page": page, "per_page": HARVEST_PAGE_SIZE}),
-            "harvest: list users",
-        )
-        body = response.json()
-        yield from body.get("users", [])
-        page = body.get("next_page")
-
-
 def _harvest_user_by_email(client: TargetClient, email: str | None) -> str | None:
     key = _normalised(email)
     if not key:
         return None
-    for user in _harvest_users(client):
+    for user in harvest_list(client, "/users"):
         if _normalised(user.get("email")) == key:
             return str(user["id"])
     return None
@@ -128,7 +98,7 @@ class HarvestUserCreate:
             existing = self.find_existing(client, delta, payload)
             if existing is not None:
                 return existing
-        return str(_ok(response, "harvest: create user").json()["id"])
+        return str(ok(response, "harvest: create user").json()["id"])
 
     def find_existing(self, client: TargetClient, delta: Delta, payload: BaseModel) -> str | None:
         user = _payload(payload, PsaUserCreate)
@@ -151,7 +121,7 @@ class HarvestUserUpdate:
         names = {"first_name": user.first_name, "last_name": user.last_name}
         activity = {"is_active": user.is_active}
         for body in (activity, names) if user.is_active else (names, activity):
-            _ok(
+            ok(
                 client.request("PATCH", f"/users/{user_id}", json=body),
                 f"harvest: update user {user_id}",
             )
@@ -173,7 +143,7 @@ class HarvestOffboarding:
             return _release_booking(client, _required_remote_id(delta), inner)
         _payload(payload, TargetDeactivation)
         user_id = _required_remote_id(delta)
-        _ok(
+        ok(
             client.request("PATCH", f"/users/{user_id}", json={"is_active": False}),
             f"harvest: deactivate user {user_id}",
         )
@@ -189,14 +159,14 @@ def _release_booking(client: TargetClient, booking_id: str, release: BookingRele
     response = forecast.request("GET", f"/assignments/{booking_id}")
     if response.status_code == 404:
         return booking_id  # already removed: nothing left to release
-    booking = _ok(response, f"forecast: read booking {booking_id}").json()["assignment"]
+    booking = ok(response, f"forecast: read booking {booking_id}").json()["assignment"]
     after = release.released_after.isoformat()
     if booking["start_date"] > after:
         response = forecast.request("DELETE", f"/assignments/{booking_id}")
         if response.status_code != 404:
-            _ok(response, f"forecast: remove booking {booking_id}")
+            ok(response, f"forecast: remove booking {booking_id}")
     elif booking["end_date"] > after:
-        _ok(
+        ok(
             forecast.request(
                 "PUT", f"/assignments/{booking_id}", json={"assignment": {"end_date": after}}
             ),
@@ -222,7 +192,7 @@ def _netsuite_employee_id(client: TargetClient, external_id: str) -> str | None:
     response = client.request("GET", f"/record/v1/employee/eid:{external_id}")
     if response.status_code == 404:
         return None
-    return str(_ok(response, "netsuite: read employee").json()["id"])
+    return str(ok(response, "netsuite: read employee").json()["id"])
 
 
 def _ref(record_id: int | None) -> dict[str, str] | None:
@@ -257,7 +227,7 @@ class NetsuiteEmployeeUpsert:
         supervisor = employee.supervisor_erp_external_id
         if supervisor is not None and _netsuite_employee_id(client, supervisor) is not None:
             body["supervisor"] = {"externalId": supervisor}
-        response = _ok(
+        response = ok(
             client.request(
                 "PUT",
                 f"/record/v1/employee/eid:{employee.erp_external_id}",
@@ -305,7 +275,7 @@ class NetsuiteEmployeeUpdate:
         ):
             if value is not None:
                 body[field] = _ref(value)
-        _ok(
+        ok(
             client.request("PATCH", f"/record/v1/employee/{record_id}", json=body),
             f"netsuite: update employee {record_id}",
         )
@@ -327,7 +297,7 @@ class NetsuiteEmployeeDeactivation:
         body: dict[str, Any] = {"isInactive": True}
         if leaver.termination_date is not None:
             body["releaseDate"] = leaver.termination_date.isoformat()
-        _ok(
+        ok(
             client.request("PATCH", f"/record/v1/employee/{record_id}", json=body),
             f"netsuite: deactivate employee {record_id}",
         )
@@ -342,7 +312,7 @@ class NetsuiteEmployeeDeactivation:
 
 def _gusto_company(client: TargetClient) -> str:
     """The company the instance's token belongs to (one Gusto instance per company)."""
-    info = _ok(client.request("GET", "/v1/token_info"), "gusto: token info").json()
+    info = ok(client.request("GET", "/v1/token_info"), "gusto: token info").json()
     return str(info["resource"]["uuid"])
 
 
@@ -350,7 +320,7 @@ def _gusto_employee_by_email(client: TargetClient, company: str, email: str) -> 
     key = _normalised(email)
     page = 1
     while True:
-        response = _ok(
+        response = ok(
             client.request(
                 "GET",
                 f"/v1/companies/{company}/employees",
@@ -380,7 +350,7 @@ class GustoEmployeeCreate:
         existing = _gusto_employee_by_email(client, company, employee.work_email)
         if existing is not None:
             return existing
-        response = _ok(
+        response = ok(
             client.request(
                 "POST",
                 f"/v1/companies/{company}/employees",
