@@ -15,11 +15,12 @@ def point_sources_at(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxProcess) -
         monkeypatch.setenv(name, value)
 
 
-def faults_injected(sandbox: SandboxProcess, system: str) -> int:
-    """How many faults the sandbox has injected into `system`'s answers since it started.
+def faults_injected(sandbox: SandboxProcess, system: str, kind: str | None = None) -> int:
+    """How many faults (of `kind`, or all) the sandbox has injected into `system`'s answers.
 
     The counters run for the sandbox's life (shared by a module's tests): compare a reading
     before a run with one after it.
     """
     counts = httpx.get(sandbox.base("control") + "/faults", timeout=30).raise_for_status()
-    return sum(counts.json()["injected"].get(system, {}).values())
+    per_kind = counts.json()["injected"].get(system, {})
+    return sum(per_kind.values()) if kind is None else per_kind.get(kind, 0)
