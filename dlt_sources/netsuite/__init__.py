@@ -131,12 +131,15 @@ def _changed_rows(
     """
     if table.cursor:
         start = cursors.get("modified", INITIAL_CURSOR)
-        where: str | None = f"{table.cursor} >= {to_date(start)}"
+        where: str | None = f"{table.source_of(table.cursor)} >= {to_date(start)}"
         order: tuple[str, ...] = (table.cursor, table.key)
     else:
         where, order = None, (table.key,)
     schema = arrow_schema(table) if table.arrow else None
-    for items in client.keyset(table.record, table.columns, order, where):
+    pages = client.keyset(
+        table.record, table.columns, order, where, joins=table.joins, sources=table.sources
+    )
+    for items in pages:
         if returned is not None:
             returned.update(int(item[table.key]) for item in items)
         page = [typed(item, table, instance.source_relation) for item in items]

@@ -154,6 +154,9 @@ class NetSuiteClient:
         columns: Mapping[str, str],
         order: tuple[str, ...],
         where: str | None,
+        *,
+        joins: str = "",
+        sources: Mapping[str, str] | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of `record` ordered by the `order` columns, each read after the previous page.
 
@@ -163,16 +166,22 @@ class NetSuiteClient:
                 datetime columns come back as 'YYYY-MM-DD' and 'YYYY-MM-DD HH:MM:SS'.
             order: one or two columns that order rows uniquely (cursor and key, or key).
             where: a fixed condition (e.g. the cursor's lower bound), or None.
+            joins: JOIN clauses after the record (records other columns come from).
+            sources: column -> qualified field it is read from, where not its bare name.
         """
+        fields = dict(sources or {})
+        ordered = tuple(fields.get(c, c) for c in order)
         last: tuple[Any, ...] | None = None
         while True:
             conditions = [where] if where else []
             if last is not None:
-                conditions.append(after(order, last))
-            query = f"SELECT {select_list(columns)} FROM {record}"
+                conditions.append(after(ordered, last))
+            query = f"SELECT {select_list(columns, fields)} FROM {record}"
+            if joins:
+                query += f" {joins}"
             if conditions:
                 query += " WHERE " + " AND ".join(f"({c})" for c in conditions)
-            query += " ORDER BY " + ", ".join(order)
+            query += " ORDER BY " + ", ".join(ordered)
             envelope = self.page(query)
             items = envelope.get("items") or []
             for item in items:
@@ -184,13 +193,20 @@ class NetSuiteClient:
             last = tuple(items[-1].get(c) for c in order)
 
 
-def select_list(columns: Mapping[str, str]) -> str:
-    """The SELECT list of `columns`: dates and stamps through TO_CHAR, under their own names."""
+def select_list(columns: Mapping[str, str], sources: Mapping[str, str] | None = None) -> str:
+    """The SELECT list of `columns`: dates and stamps through TO_CHAR, under their own names.
+
+    `sources` names the qualified field a column is read from, where not its bare name.
+    """
     masks = {"date": DATE_FORMAT, "datetime": TO_DATE_FORMAT}
-    return ", ".join(
-        f"TO_CHAR({column}, '{masks[kind]}') AS {column}" if kind in masks else column
-        for column, kind in columns.items()
-    )
+    items = []
+    for column, kind in columns.items():
+        source = (sources or {}).get(column, column)
+        if kind in masks:
+            items.append(f"TO_CHAR({source}, '{masks[kind]}') AS {column}")
+        else:
+            items.append(source if source == column else f"{source} AS {column}")
+    return ", ".join(items)
 
 
 def stamp_text(stamp: str) -> str:

@@ -11,7 +11,7 @@ the same whatever the preference; stamps are read as UTC (the integration user's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SUITEQL_PATH = "/query/v1/suiteql"
 # SuiteQL's default and maximum page.
@@ -39,6 +39,9 @@ class Table:
         key: the record's unique id column (keyset paging and primary key).
         cursor: last-modified column for incremental reads; None re-reads the table in full.
         deleted_types: `deletedrecord.recordtype` values whose rows are tombstones here.
+        joins: JOIN clauses after the record in FROM (other records some columns come from).
+        sources: column -> the qualified field it is read from, where not the record's own
+            field of that name (with joins, every shared name must be qualified).
     """
 
     name: str
@@ -48,6 +51,12 @@ class Table:
     cursor: str | None = "lastmodifieddate"
     deleted_types: tuple[str, ...] = ()
     arrow: bool = False
+    joins: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def source_of(self, column: str) -> str:
+        """The SuiteQL field `column` is read from."""
+        return self.sources.get(column, column)
 
 
 _REF = {"externalid": "text", "isinactive": "bool", "lastmodifieddate": "datetime"}
@@ -204,6 +213,22 @@ TABLES: dict[str, Table] = {
             },
             key="uniquekey",
             cursor="linelastmodifieddate",
+            # A line's GL impact (account, debit, credit) is its accounting line's, one per line
+            # and accounting book; transactionline itself has only the transaction-currency
+            # amounts (debitforeignamount, creditforeignamount).
+            joins=(
+                "JOIN transactionaccountingline gl ON gl.transaction = transactionline.transaction"
+                " AND gl.transactionline = transactionline.id"
+            ),
+            sources={
+                "uniquekey": "transactionline.uniquekey",
+                "transaction": "transactionline.transaction",
+                "id": "transactionline.id",
+                "account": "gl.account",
+                "debit": "gl.debit",
+                "credit": "gl.credit",
+                "linelastmodifieddate": "transactionline.linelastmodifieddate",
+            },
             # A deleted journal takes its lines with it; deletedrecord lists only the journal.
             deleted_types=("journalentry", "transaction"),
             # The high-volume table: pages go to dlt as Arrow tables (no per-row normalising).

@@ -208,17 +208,37 @@ def test_journal_round_trip(erp: SandboxProcess) -> None:
     lines = record["line"]["items"]
     assert [(ln["line"], ln["account"]["id"]) for ln in lines] == [(1, "5000"), (2, "2100")]
     assert lines[0]["debit"] == 120.0 and lines[0]["custcol_cw_hours"] == 1.5
+    # SuiteQL: the line's own fields on transactionline, its GL impact on its accounting line.
     rows = suiteql(
         erp,
-        "SELECT l.custcol_cw_time_entry, l.debit, l.subsidiary FROM transactionline l "
-        f"JOIN transaction t ON t.id = l.transaction WHERE t.externalid = '{key}' ORDER BY l.id",
+        "SELECT l.custcol_cw_time_entry, l.debitforeignamount, l.subsidiary, gl.account, "
+        "gl.debit, gl.credit, gl.posting FROM transactionline l "
+        "JOIN transaction t ON t.id = l.transaction "
+        "JOIN transactionaccountingline gl "
+        "ON gl.transaction = l.transaction AND gl.transactionline = l.id "
+        f"WHERE t.externalid = '{key}' ORDER BY l.id",
     )
-    assert rows[0] == {
-        "links": [],
-        "custcol_cw_time_entry": "1000000001",
-        "debit": "120.00",
-        "subsidiary": "1",
-    }
+    assert rows == [
+        {
+            "links": [],
+            "custcol_cw_time_entry": "1000000001",
+            "debitforeignamount": "120.00",
+            "subsidiary": "1",
+            "account": "5000",
+            "debit": "120.00",
+            "posting": "T",
+        },
+        {"links": [], "subsidiary": "1", "account": "2100", "credit": "120.00", "posting": "T"},
+    ]
+    # As on a real account, transactionline has no debit or credit of its own.
+    refused = rest(
+        erp,
+        "POST",
+        "/query/v1/suiteql",
+        json={"q": "SELECT debit FROM transactionline"},
+        headers={**BEARER, "Prefer": "transient"},
+    )
+    assert refused.status_code == 400 and "NOT_EXPOSED" in refused.text
 
 
 def test_delete_leaves_a_deletedrecord_row(erp: SandboxProcess) -> None:

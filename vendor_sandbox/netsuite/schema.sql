@@ -112,6 +112,24 @@ create table if not exists ns_transactionline (
 create index if not exists ix_ns_tl_tran on ns_transactionline ("transaction");
 create index if not exists ix_ns_tl_entry on ns_transactionline (custcol_cw_time_entry);
 create index if not exists ix_ns_tl_mod on ns_transactionline (linelastmodifieddate);
+-- What SuiteQL serves of a line: transactionline holds the line's own fields and its amounts in
+-- the transaction's currency; the GL impact (account, debit, credit, posting) is on
+-- transactionaccountingline, one row per line and accounting book (one book here), joined on
+-- (transaction, transactionline) as on a real account.
+create index if not exists ix_ns_tl_line on ns_transactionline ("transaction", id);
+create view if not exists v_ns_transactionline as
+select
+    uniquekey, "transaction", id, account, debit as debitforeignamount,
+    credit as creditforeignamount, memo, entity, department, class, subsidiary,
+    custcol_cw_project, custcol_cw_time_entry, custcol_cw_entry_version, custcol_cw_hours,
+    custcol_cw_cost_rate, custcol_cw_pay_run, linelastmodifieddate
+from ns_transactionline;
+create view if not exists v_ns_transactionaccountingline as
+select
+    "transaction", id as transactionline, 1 as accountingbook, account, debit, credit,
+    printf('%.2f', coalesce(cast(debit as real), 0) - coalesce(cast(credit as real), 0)) as amount,
+    'T' as posting, linelastmodifieddate as lastmodifieddate
+from ns_transactionline;
 create table if not exists ns_deletedrecord (
     id integer primary key,
     recordtype text not null,

@@ -52,7 +52,9 @@ RECORD_TABLES: dict[str, str] = {
     "customer": "ns_customer",
     "resourceallocation": "ns_resourceallocation",
     "transaction": "ns_transaction",
-    "transactionline": "ns_transactionline",
+    # Views of the journal lines (schema.sql): the GL impact is the accounting line's.
+    "transactionline": "v_ns_transactionline",
+    "transactionaccountingline": "v_ns_transactionaccountingline",
     "deletedrecord": "ns_deletedrecord",
 }
 DATE_ONLY_FIELDS = frozenset(
