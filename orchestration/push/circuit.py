@@ -3,7 +3,8 @@
 pybreaker decides (closed → open after `fail_max` consecutive failures → half-open after the
 cool-down → closed on a success); its state lives in the ops store's `circuit_state` table, so a
 run started while a target's circuit is open does not spend its own `fail_max` requests finding
-out again. Throttling (429) is the vendor pacing us, not failing: it never opens a circuit.
+out again. Throttling (a 429, or a throttle code: `TransientFailure.throttled`) is the vendor
+pacing us, not failing: it never opens a circuit.
 """
 
 from __future__ import annotations

@@ -41,14 +41,13 @@ from orchestration.push.pacing import Pacer, pacer_for
 from orchestration.push.retry import wait_retry_after_or_backoff
 from orchestration.push.settings import PushSettings
 from orchestration.push.store import ops_store_path
-from orchestration.push.types import PermanentFailure, TransientFailure
+from orchestration.push.types import TRANSIENT_STATUSES, PermanentFailure, TransientFailure
 
 TARGET_SYSTEMS = ("harvest", "netsuite", "gusto")
 # Methods whose request means the same when sent twice (RFC 9110 §9.2.2).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Answers by which the vendor says it did nothing: sending again is harmless whatever the method.
 NOT_DONE_STATUSES = frozenset({429, 503})
-TRANSIENT_STATUSES = frozenset({408, 429})
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:

@@ -32,6 +32,10 @@ class Delta:
     observed_at: datetime
 
 
+# Statuses that say "try again later" whatever the vendor (besides 5xx).
+TRANSIENT_STATUSES = frozenset({408, 429})
+
+
 class TransientFailure(Exception):
     """A failure worth retrying (429, 5xx, timeout, connection): the engine retries it.
 
@@ -65,10 +69,11 @@ class TargetClient(Protocol):
     """One target tenant's HTTP API: base URL and auth applied, each request paced and guarded.
 
     `request` returns the response for 2xx-4xx statuses a handler may want to read (404 on a
-    lookup, 409 on a stale Gusto version); it raises TransientFailure for 429/5xx/timeouts and
-    PermanentFailure is the handler's call. Paths are relative to the instance's base URL.
-    A transient failure is retried inside `request` when sending again is harmless (429/503, or
-    an idempotent request: by method, or `idempotent=True` from a handler that knows).
+    lookup, 409 on a stale Gusto version); it raises TransientFailure for 408/429/5xx, a throttle
+    the vendor names by error code, timeouts and lost replies, and PermanentFailure is the
+    handler's call. Paths are relative to the instance's base URL. A transient failure is retried
+    inside `request` when sending again is harmless (429/503/a throttle, or an idempotent
+    request: by method, or `idempotent=True` from a handler that knows).
     """
 
     instance: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from orchestration.push.types import PermanentFailure, TransientFailure
+from orchestration.push.types import TRANSIENT_STATUSES, PermanentFailure, TransientFailure
 
 ERROR_TEXT_LIMIT = 300  # enough of a vendor's error body to say why, not a whole page
 
@@ -14,7 +14,7 @@ def failure(response: requests.Response, what: str) -> Exception:
     status = response.status_code
     # The vendor's own message says why; it carries no credential of ours.
     message = f"{what}: HTTP {status}: {response.text[:ERROR_TEXT_LIMIT]}"
-    if status in (408, 429) or status >= 500:
+    if status in TRANSIENT_STATUSES or status >= 500:
         return TransientFailure(message, status=status)
     return PermanentFailure(message, status=status)
 

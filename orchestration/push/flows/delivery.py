@@ -32,6 +32,7 @@ from canonical_models.sync.delivery import (
     ResourceAllocation,
 )
 from dlt_sources.netsuite.helpers import problem_details
+from orchestration.push.flows.answers import failure
 from orchestration.push.flows.harvest_lists import harvest_list
 from orchestration.push.types import (
     Delta,
@@ -55,17 +56,6 @@ def _version_text(delta_version: Any) -> str:
 
 
 # --- Harvest ----------------------------------------------------------------------------------
-
-
-def _harvest_error(response: requests.Response, what: str) -> PermanentFailure:
-    try:
-        message = response.json().get("message") or response.json().get("error_description")
-    except ValueError:
-        message = None
-    return PermanentFailure(
-        f"Harvest refused {what}: {response.status_code} {message or ''}".strip(),
-        status=response.status_code,
-    )
 
 
 @dataclass(frozen=True)
@@ -119,7 +109,7 @@ class HarvestProjectHandler:
         }
         response = client.request("POST", "/projects", json=body)
         if response.status_code != 201:
-            raise _harvest_error(response, f"project {payload.project_code}")
+            raise failure(response, f"harvest: create project {payload.project_code}")
         return str(response.json()["id"])
 
     def _assign(
@@ -137,7 +127,7 @@ class HarvestProjectHandler:
             return True
         if response.status_code == 422 and self._assigned(client, path, body):
             return False
-        raise _harvest_error(response, f"{kind} {body} on project {project_id}")
+        raise failure(response, f"harvest: {kind} {body} on project {project_id}")
 
     def _assigned(self, client: TargetClient, path: str, body: dict[str, Any]) -> bool:
         """Whether the project's assignments (`path`) hold the task or user `body` names."""
@@ -163,7 +153,7 @@ class HarvestProjectHandler:
                 path = f"/projects/{project_id}/task_assignments/{assignment['id']}"
                 patched = client.request("PATCH", path, json=wanted)
                 if patched.status_code != 200:
-                    raise _harvest_error(patched, f"completing {path}")
+                    raise failure(patched, f"harvest: completing {path}")
 
     def _set_active(self, client: TargetClient, delta: Delta, payload: ActivateProject) -> str:
         if not delta.target_remote_id:
@@ -172,7 +162,7 @@ class HarvestProjectHandler:
             "PATCH", f"/projects/{delta.target_remote_id}", json={"is_active": payload.is_active}
         )
         if response.status_code != 200:
-            raise _harvest_error(response, f"project {payload.project_code} update")
+            raise failure(response, f"harvest: update project {payload.project_code}")
         return delta.target_remote_id
 
 
