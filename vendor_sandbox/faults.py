@@ -38,9 +38,9 @@ class FaultProfile(BaseModel):
     `"<METHOD> <path pattern>"` (a 5xx, or a throttle with Retry-After), then let them through:
     a vendor's passing bad minute, deterministically. `lose_next` does the same with lost
     replies (the write applied, the answer dropped); it applies to write methods only.
-    `netsuite_throttle_status`: the status of NetSuite's throttle answer (its error code stays
-    CONCURRENCY_LIMIT_EXCEEDED); CONVENTIONS.md marks 429 unverified, so clients must not rest
-    on it.
+    `netsuite_throttle_status`: the status of NetSuite's throttle answers, injected ones and its
+    concurrency limit's (the error code stays CONCURRENCY_LIMIT_EXCEEDED); CONVENTIONS.md marks
+    429 unverified, so clients must not rest on it.
     """
 
     name: str = "custom"

@@ -58,7 +58,8 @@ class NetSuiteRoute(APIRoute):
             limited = ctx.settings.rate_limits
             gov = governor(ctx)
             if limited and not gov.try_enter():
-                return throttled(RETRY_AFTER_SECONDS)
+                status = ctx.faults.profile.netsuite_throttle_status
+                return throttled(RETRY_AFTER_SECONDS, status=status)
             try:
                 return await handler(request)
             except NetSuiteError as exc:
