@@ -234,13 +234,16 @@ def _removed_lines(
         if not held:
             continue
         marks = ", ".join(str(i) for i in ids)
-        current = {
-            int(line["uniquekey"])
-            for lines in client.keyset(
-                "transactionline", {"uniquekey": "int"}, ("uniquekey",), f"transaction IN ({marks})"
-            )
-            for line in lines
-        }
+        # The lines as the table reads them (with their accounting lines), so both see one set.
+        lines_now = client.keyset(
+            table.record,
+            {table.key: "int"},
+            (table.key,),
+            f"{table.source_of('transaction')} IN ({marks})",
+            joins=table.joins,
+            sources=table.sources,
+        )
+        current = {int(line[table.key]) for lines in lines_now for line in lines}
         gone = sorted(held - current)
         if gone:
             yield _tombstone_rows(table, instance, gone)

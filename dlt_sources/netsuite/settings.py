@@ -215,9 +215,11 @@ TABLES: dict[str, Table] = {
             cursor="linelastmodifieddate",
             # A line's GL impact (account, debit, credit) is its accounting line's, one per line
             # and accounting book; transactionline itself has only the transaction-currency
-            # amounts (debitforeignamount, creditforeignamount).
+            # amounts (debitforeignamount, creditforeignamount). LEFT: a line with no accounting
+            # line still lands (in quarantine, with no account), never silently left out.
             joins=(
-                "JOIN transactionaccountingline gl ON gl.transaction = transactionline.transaction"
+                "LEFT JOIN transactionaccountingline gl"
+                " ON gl.transaction = transactionline.transaction"
                 " AND gl.transactionline = transactionline.id"
             ),
             sources={

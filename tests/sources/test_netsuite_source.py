@@ -28,7 +28,9 @@ from dlt_sources.common.config import Instance, MissingSetting
 from dlt_sources.netsuite import netsuite_source
 from dlt_sources.netsuite.helpers import (
     NetSuiteError,
+    after,
     latest,
+    select_list,
     stamp_text,
     throttle_codes,
     throttled_by,
@@ -123,6 +125,26 @@ def test_an_answer_naming_a_throttle_code_is_retried_whatever_its_status() -> No
     custom = throttled_by(throttle_codes(configured))
     assert custom(_answer(400, problem("TOO_BUSY")), None)
     assert not custom(_answer(400, problem("SSS_REQUEST_LIMIT_EXCEEDED")), None)
+
+
+def test_a_lines_gl_impact_is_read_from_its_accounting_line() -> None:
+    # SuiteQL keeps account, debit and credit on transactionaccountingline: the lines' query
+    # joins it and qualifies every field both records have, in SELECT, ORDER BY and the keyset.
+    lines = SPECS["transaction_lines"]
+    assert "LEFT JOIN transactionaccountingline gl" in lines.joins
+    selected = select_list(lines.columns, lines.sources)
+    stamp = "transactionline.linelastmodifieddate"
+    assert selected.startswith(
+        "transactionline.uniquekey AS uniquekey, transactionline.transaction AS transaction, "
+        "transactionline.id AS id, gl.account AS account, gl.debit AS debit, "
+        "gl.credit AS credit, memo, "  # the line's own fields stay bare
+    )
+    assert selected.endswith(f"TO_CHAR({stamp}, 'YYYY-MM-DD HH24:MI:SS') AS linelastmodifieddate")
+    order = tuple(lines.source_of(c) for c in (lines.cursor, lines.key))
+    bound = "TO_DATE('2026-03-01 09:00:00', 'YYYY-MM-DD HH24:MI:SS')"
+    assert after(order, ("2026-03-01 09:00:00", "7")) == (
+        f"{stamp} > {bound} OR ({stamp} = {bound} AND transactionline.uniquekey > 7)"
+    )
 
 
 def test_second_run_reads_only_changes_and_applies_deletes(

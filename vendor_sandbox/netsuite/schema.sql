@@ -115,8 +115,9 @@ create index if not exists ix_ns_tl_mod on ns_transactionline (linelastmodifiedd
 -- What SuiteQL serves of a line: transactionline holds the line's own fields and its amounts in
 -- the transaction's currency; the GL impact (account, debit, credit, posting) is on
 -- transactionaccountingline, one row per line and accounting book (one book here), joined on
--- (transaction, transactionline) as on a real account.
-create index if not exists ix_ns_tl_line on ns_transactionline ("transaction", id);
+-- (transaction, transactionline) as on a real account. The key is unique, so SQLite leaves a LEFT
+-- JOIN out of a count that reads none of the accounting line's fields.
+create unique index if not exists ux_ns_tl_line on ns_transactionline ("transaction", id);
 create view if not exists v_ns_transactionline as
 select
     uniquekey, "transaction", id, account, debit as debitforeignamount,
