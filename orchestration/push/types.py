@@ -37,7 +37,7 @@ TRANSIENT_STATUSES = frozenset({408, 429})
 
 
 class TransientFailure(Exception):
-    """A failure worth retrying (429, 5xx, timeout, connection): the engine retries it.
+    """A failure worth retrying (408, 429, 5xx, a throttle code, timeout, connection).
 
     `throttled`: the vendor refused for the rate (a 429, or a throttle code it sends with
     another status): it did nothing, and the circuit does not count it as the tenant failing.

@@ -1,7 +1,8 @@
 """NetSuite's concurrency governance: a cap on requests in flight per account, not per window.
 
-A request over the cap is refused at once with 429 (CONCURRENCY_LIMIT_EXCEEDED) and nothing it
-asked for is done. The cap applies only while `settings.rate_limits` is on; NetSuite gives
+A request over the cap is refused at once with 429 (or the fault profile's
+`netsuite_throttle_status`; CONCURRENCY_LIMIT_EXCEEDED either way) and nothing it asked for is
+done. The cap applies only while `settings.rate_limits` is on; NetSuite gives
 developer and sandbox accounts 5 concurrent requests (production tiers 15 and more).
 """
 

@@ -1,8 +1,9 @@
 """HTTP routes of the NetSuite emulator, mounted at /netsuite/services/rest.
 
-Every request passes the account's concurrency governor (governance.py; 429 when over the cap,
-before anything is done) and authentication (auth.py: Bearer or TBA), and every refusal comes
-out in NetSuite's problem-details shape (errors.py). The routes translate HTTP to backend calls:
+Every request passes the account's concurrency governor (governance.py; 429, or the fault
+profile's `netsuite_throttle_status`, when over the cap, before anything is done) and
+authentication (auth.py: Bearer or TBA), and every refusal comes out in NetSuite's
+problem-details shape (errors.py). The routes translate HTTP to backend calls:
 SuiteQL needs `Prefer: transient`; record writes answer 204 + Location, or with
 `Prefer: respond-async` 202 + Location of an async job (an `X-NetSuite-Idempotency-Key` makes a
 retry safe).

@@ -118,6 +118,7 @@ create index if not exists ix_ns_tl_mod on ns_transactionline (linelastmodifiedd
 -- (transaction, transactionline) as on a real account. The key is unique, so SQLite leaves a LEFT
 -- JOIN out of a count that reads none of the accounting line's fields.
 create unique index if not exists ux_ns_tl_line on ns_transactionline ("transaction", id);
+drop index if exists ix_ns_tl_line;  -- its non-unique forerunner, in files made by b1b57b8
 create view if not exists v_ns_transactionline as
 select
     uniquekey, "transaction", id, account, debit as debitforeignamount,
