@@ -35,6 +35,7 @@ from tests.support.deltas import delta as a_delta
 from tests.support.deltas import erp_employee, psa_project, psa_user
 from tests.support.harvest import harvest_client
 from tests.support.sandbox_process import REPO, SandboxProcess, start_sandbox
+from tests.support.sources import faults_by_kind
 
 FAIL_MAX = 3
 COOL_DOWN_SECONDS = 2.0
@@ -203,11 +204,6 @@ def _harvest_projects_coded(harvest: Any, code: str) -> dict[int, list[int]]:
     }
 
 
-def _injected(target: Target, system: str) -> dict[str, int]:
-    faults = httpx.get(target.sandbox.base("control") + "/faults", timeout=60).json()
-    return faults["injected"].get(system, {})
-
-
 def _project_delta(
     engine: PushEngine, tag: str, charge_codes: int = 2
 ) -> tuple[Any, Delta, list[int]]:
@@ -269,7 +265,7 @@ def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
 ) -> None:
     engine = target.engine("passing", max_attempts=2, circuit_fail_max=50, dead_letter_retries=0)
     harvest, delta, task_ids = _project_delta(engine, "passing")
-    before = _injected(target, "harvest")
+    before = faults_by_kind(target.sandbox, "harvest")
     # A 5xx on the project list (a GET) and on a charge code (a POST Harvest refuses twice as
     # "already assigned"), a throttle on the project's create (Harvest did nothing).
     target.faults(
@@ -286,7 +282,7 @@ def test_a_passing_fault_on_a_request_safe_to_send_again_costs_no_attempt(
         report = engine.push([delta], ["activate_project"])
     finally:
         target.faults(profile="none")
-    after = _injected(target, "harvest")
+    after = faults_by_kind(target.sandbox, "harvest")
     assert after.get("error", 0) - before.get("error", 0) == 2
     assert after.get("throttle", 0) - before.get("throttle", 0) == 1
     # Each was sent again by the client within the one attempt; one project, all its codes.
@@ -307,7 +303,7 @@ def test_a_netsuite_throttle_sent_with_another_status_is_waited_out_not_refused(
     client = engine.clients["netsuite_sandbox"]
     employee = erp_employee("throttled", 1)
     rest = "/netsuite/services/rest"
-    before = _injected(target, "netsuite")
+    before = faults_by_kind(target.sandbox, "netsuite")
     target.faults(
         profile="none",
         overrides={
@@ -329,7 +325,8 @@ def test_a_netsuite_throttle_sent_with_another_status_is_waited_out_not_refused(
         )
     finally:
         target.faults(profile="none")
-    assert _injected(target, "netsuite").get("throttle", 0) - before.get("throttle", 0) == 6
+    after = faults_by_kind(target.sandbox, "netsuite")
+    assert after.get("throttle", 0) - before.get("throttle", 0) == 6
     assert report.outcomes[employee.delta_id] == "succeeded", ledger(target, [employee])
     assert [r["status"] for r in ledger(target, [employee])] == ["succeeded"]
     assert dead_letter_row(target, employee) is None
