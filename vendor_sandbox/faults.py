@@ -85,11 +85,17 @@ PROFILES: dict[str, FaultProfile] = {
     ),
 }
 
-_RENDER: dict[str, tuple[Callable[[], Response], Callable[[int], Response]]] = {
-    "bamboohr": (bamboohr_errors.server_error, bamboohr_errors.throttled),
-    "netsuite": (netsuite_errors.server_error, netsuite_errors.throttled),
-    "harvest": (harvest_errors.server_error, harvest_errors.throttled),
-    "gusto": (gusto_errors.server_error, gusto_errors.throttled),
+
+def _netsuite_throttled(retry_after: int, profile: FaultProfile) -> Response:
+    return netsuite_errors.throttled(retry_after, status=profile.netsuite_throttle_status)
+
+
+# Each system's 5xx, and its throttle (Retry-After seconds, the active profile).
+_RENDER: dict[str, tuple[Callable[[], Response], Callable[[int, FaultProfile], Response]]] = {
+    "bamboohr": (bamboohr_errors.server_error, lambda after, _: bamboohr_errors.throttled(after)),
+    "netsuite": (netsuite_errors.server_error, _netsuite_throttled),
+    "harvest": (harvest_errors.server_error, lambda after, _: harvest_errors.throttled(after)),
+    "gusto": (gusto_errors.server_error, lambda after, _: gusto_errors.throttled(after)),
 }
 
 
@@ -218,13 +224,8 @@ class FaultMiddleware:
         profile = self.injector.profile
         if fault == "error":
             await server_error()(scope, receive, send)
-        elif fault == "throttle" and system == "netsuite":
-            answer = netsuite_errors.throttled(
-                profile.retry_after_seconds, status=profile.netsuite_throttle_status
-            )
-            await answer(scope, receive, send)
         elif fault == "throttle":
-            await throttled(profile.retry_after_seconds)(scope, receive, send)
+            await throttled(profile.retry_after_seconds, profile)(scope, receive, send)
         elif fault == "slow":
             await asyncio.sleep(profile.slow_seconds)
             await self.app(scope, receive, send)
